@@ -1,0 +1,93 @@
+/*
+** dissect: captured frame bytes -> packet facts.
+** Pure code: no I/O, no allocation. Every read goes through a bounds-checked
+** cursor, so truncated or garbage frames are classified, never crash.
+*/
+#ifndef VPNLAB_DISSECT_H
+#define VPNLAB_DISSECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The most specific thing a frame was recognised as. */
+enum pkt_class {
+	PKT_OTHER = 0,   /* IPv4 we do not decode further (e.g. GRE) */
+	PKT_NONIP,       /* ARP, IPv6, LLDP, ... */
+	PKT_TRUNCATED,   /* a header that should be there is cut short by the capture */
+	PKT_INVALID,     /* bytes that contradict themselves (bad lengths, bad version) */
+	PKT_FRAGMENT,    /* a non-first IPv4 fragment: no transport header to read */
+	PKT_ICMP,
+	PKT_TCP,
+	PKT_UDP,         /* UDP that is none of the below */
+	PKT_IKE,         /* IKEv1/IKEv2 on any UDP port, with or without non-ESP marker */
+	PKT_KEEPALIVE,   /* NAT-T keepalive: one byte 0xff on udp/4500 */
+	PKT_ESP_UDP,     /* ESP encapsulated in UDP (RFC 3948) */
+	PKT_ESP,         /* raw ESP, IP protocol 50 */
+	PKT_AH,          /* IP protocol 51 */
+	PKT_L2TP,        /* L2TP on udp/1701 */
+	PKT_CLASS_COUNT
+};
+
+/* Link-layer types we accept (values match DLT_* of libpcap). */
+#define DISSECT_LINK_EN10MB 1
+#define DISSECT_LINK_RAW    101   /* DLT_RAW on Linux: bare IP */
+
+struct pkt_facts {
+	enum pkt_class cls;
+	const char *problem;     /* static text: why TRUNCATED/INVALID, else NULL */
+
+	/* IPv4; all addresses and ports are in host byte order */
+	int has_ip;
+	uint8_t proto;           /* IP protocol number */
+	uint32_t src, dst;
+	uint16_t ip_id;
+	uint8_t ttl;
+	uint16_t ip_len;         /* total length from the IP header */
+	int fragment;            /* 1 when MF is set or the offset is non-zero */
+	int more_fragments;
+	uint16_t frag_offset;    /* in bytes */
+
+	/* UDP/TCP */
+	int has_ports;
+	uint16_t sport, dport;
+
+	/* ICMP */
+	uint8_t icmp_type, icmp_code;
+
+	/* IKE (cls == PKT_IKE) */
+	int ike_version;         /* 1 or 2 */
+	int ike_exchange;        /* exchange type number */
+	int ike_initiator;       /* IKEv2: I flag; IKEv1: 1 when the responder SPI is zero */
+	int ike_response;        /* IKEv2: R flag; IKEv1: always 0 */
+	int ike_nonesp;          /* the four-byte non-ESP marker preceded the header */
+	uint32_t ike_msgid;
+	uint64_t ike_ispi, ike_rspi;
+
+	/* ESP, raw or in UDP */
+	uint32_t esp_spi, esp_seq;
+
+	/* AH */
+	uint32_t ah_spi, ah_seq;
+
+	/* L2TP (cls == PKT_L2TP) */
+	int l2tp_control;        /* T bit */
+	int l2tp_msgtype;        /* control message type (AVP 0), 0 when data or unknown */
+	uint16_t l2tp_tunnel, l2tp_session;
+};
+
+/*
+** Decode one captured frame. caplen is what was captured, wirelen what was on
+** the wire (a capture may be shorter). Always fills *out (zeroed first) and
+** returns its class.
+*/
+enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen,
+                             int linktype, struct pkt_facts *out);
+
+/* Names for humans and for the Lua filter ("IKE_SA_INIT", "SCCRQ", "esp-udp"). */
+const char *dissect_class_name(enum pkt_class cls);
+const char *dissect_ike_exchange_name(int version, int exchange); /* NULL if unknown */
+int dissect_ike_exchange_known(const char *name);     /* 1 if a name of either IKE version */
+const char *dissect_l2tp_msg_name(int msgtype);       /* NULL if unknown */
+int dissect_l2tp_msg_by_name(const char *name);       /* -1 if unknown */
+
+#endif

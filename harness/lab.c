@@ -1,0 +1,207 @@
+/*
+** lab.c: see lab.h. The order matters: namespaces with IPv6 off, links born
+** up in place, captures, then addresses and routes, so the pcaps hold every
+** frame the lab ever carried.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "netlink.h"
+#include "netns.h"
+
+static int make_node(struct lab_node *n, const struct topo_node *tn, char *err, size_t errlen)
+{
+	n->nsfd = netns_new(err, errlen);
+	if (n->nsfd < 0)
+		return -1;
+	/* IPv6 off: neighbour discovery would put noise on every link. */
+	if (netns_sysctl(n->nsfd, "net/ipv6/conf/all/disable_ipv6", "1", err, errlen) < 0 ||
+	    netns_sysctl(n->nsfd, "net/ipv6/conf/default/disable_ipv6", "1", err, errlen) < 0)
+		return -1;
+	if (tn->kind == TOPO_ROUTER &&
+	    netns_sysctl(n->nsfd, "net/ipv4/ip_forward", "1", err, errlen) < 0)
+		return -1;
+	n->nl = netlink_open(n->nsfd, err, errlen);
+	if (n->nl == NULL)
+		return -1;
+	return netlink_up(n->nl, 1, err, errlen);   /* lo is always ifindex 1 */
+}
+
+/* Up before capturing (pcap refuses a down device); with IPv6 off and no address yet, quiet. */
+static int members_up(struct lab *lab, const struct topo_link *l, char *err, size_t errlen)
+{
+	for (size_t m = 0; m < l->nmembers; m++) {
+		struct nl_sock *nl = lab->nodes[l->members[m].node].nl;
+		int idx = netlink_ifindex(nl, l->name, err, errlen);
+		if (idx < 0 || netlink_up(nl, idx, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A link of two members: one veth pair. Of more: a bridge and a veth per member. */
+static int make_link(struct lab *lab, size_t li, char *err, size_t errlen)
+{
+	const struct topo_link *l = &lab->topo.links[li];
+	char brname[32], portname[32];
+
+	if (l->nmembers == 2) {
+		struct netlink_end a = { l->name, lab->nodes[l->members[0].node].nsfd, 0 };
+		struct netlink_end b = { l->name, lab->nodes[l->members[1].node].nsfd, 0 };
+		if (netlink_veth(lab->home_nl, &a, &b, 0, err, errlen) < 0)
+			return -1;
+		return members_up(lab, l, err, errlen);
+	}
+	if (lab->switch_nl == NULL) {
+		lab->switch_nsfd = netns_new(err, errlen);
+		if (lab->switch_nsfd < 0 ||
+		    netns_sysctl(lab->switch_nsfd, "net/ipv6/conf/all/disable_ipv6", "1", err, errlen) < 0 ||
+		    netns_sysctl(lab->switch_nsfd, "net/ipv6/conf/default/disable_ipv6", "1", err, errlen) < 0)
+			return -1;
+		lab->switch_nl = netlink_open(lab->switch_nsfd, err, errlen);
+		if (lab->switch_nl == NULL)
+			return -1;
+	}
+	snprintf(brname, sizeof(brname), "br%u", (unsigned)li % 100000u);
+	int br = netlink_bridge(lab->switch_nl, brname, err, errlen);
+	if (br < 0)
+		return -1;
+	for (size_t m = 0; m < l->nmembers; m++) {
+		snprintf(portname, sizeof(portname), "br%up%u", (unsigned)li % 10000u, (unsigned)m % 10000u);
+		struct netlink_end a = { portname, -1, br };
+		struct netlink_end b = { l->name, lab->nodes[l->members[m].node].nsfd, 0 };
+		if (netlink_veth(lab->switch_nl, &a, &b, 0, err, errlen) < 0)
+			return -1;
+		int port = netlink_ifindex(lab->switch_nl, portname, err, errlen);
+		if (port < 0 || netlink_up(lab->switch_nl, port, err, errlen) < 0)
+			return -1;
+	}
+	return members_up(lab, l, err, errlen);
+}
+
+static int start_capture(struct lab *lab, size_t li, const char *dir, const struct timeval *t0,
+                         struct timeline *tl, char *err, size_t errlen)
+{
+	const struct topo_link *l = &lab->topo.links[li];
+	char path[4096], brname[32];
+	int nsfd = lab->nodes[l->members[0].node].nsfd;
+	const char *ifname = l->name;
+
+	if (l->nmembers > 2) {
+		snprintf(brname, sizeof(brname), "br%u", (unsigned)li % 100000u);
+		ifname = brname;
+		nsfd = lab->switch_nsfd;
+	}
+	snprintf(path, sizeof(path), "%s/%s.pcap", dir, l->name);
+	lab->pcap_paths[li] = strdup(path);
+	if (lab->pcap_paths[li] == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return capture_open(&lab->caps[li], nsfd, ifname, path, (int)li, t0, tl, err, errlen);
+}
+
+static int address_link(struct lab *lab, size_t li, char *err, size_t errlen)
+{
+	const struct topo_link *l = &lab->topo.links[li];
+
+	for (size_t m = 0; m < l->nmembers; m++) {
+		struct nl_sock *nl = lab->nodes[l->members[m].node].nl;
+		int idx = netlink_ifindex(nl, l->name, err, errlen);
+		if (idx < 0 || netlink_addr(nl, idx, l->members[m].addr, l->plen, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_routes(struct lab *lab, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < lab->topo.nroutes; i++) {
+		const struct topo_route *r = &lab->topo.routes[i];
+		struct nl_sock *nl = lab->nodes[r->node].nl;
+		int idx = netlink_ifindex(nl, lab->topo.links[r->link].name, err, errlen);
+		if (idx < 0 || netlink_route(nl, r->dst, r->plen, r->via, idx, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int allocate(struct lab *lab, char *err, size_t errlen)
+{
+	size_t nn = lab->topo.nnodes, nl = lab->topo.nlinks;
+
+	lab->nodes = calloc(nn ? nn : 1, sizeof(*lab->nodes));
+	lab->caps = calloc(nl ? nl : 1, sizeof(*lab->caps));
+	lab->pcap_paths = calloc(nl ? nl : 1, sizeof(*lab->pcap_paths));
+	if (lab->nodes == NULL || lab->caps == NULL || lab->pcap_paths == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < nn; i++)
+		lab->nodes[i].nsfd = -1;
+	for (size_t i = 0; i < nl; i++)
+		lab->caps[i].fd = -1;
+	lab->switch_nsfd = -1;
+	return 0;
+}
+
+int lab_build(struct lab *lab, const char *dir, const struct timeval *t0,
+              struct timeline *tl, char *err, size_t errlen)
+{
+	if (allocate(lab, err, errlen) < 0)
+		goto fail;
+	lab->home_nl = netlink_open(-1, err, errlen);
+	if (lab->home_nl == NULL)
+		goto fail;
+	for (size_t i = 0; i < lab->topo.nnodes; i++)
+		if (make_node(&lab->nodes[i], &lab->topo.nodes[i], err, errlen) < 0)
+			goto fail;
+	for (size_t i = 0; i < lab->topo.nlinks; i++)
+		if (make_link(lab, i, err, errlen) < 0 ||
+		    start_capture(lab, i, dir, t0, tl, err, errlen) < 0)
+			goto fail;
+	for (size_t i = 0; i < lab->topo.nlinks; i++)
+		if (address_link(lab, i, err, errlen) < 0)
+			goto fail;
+	if (add_routes(lab, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	lab_destroy(lab);
+	return -1;
+}
+
+void lab_drain(struct lab *lab)
+{
+	for (size_t i = 0; lab->caps != NULL && i < lab->topo.nlinks; i++)
+		capture_drain(&lab->caps[i]);
+}
+
+void lab_destroy(struct lab *lab)
+{
+	for (size_t i = 0; lab->caps != NULL && i < lab->topo.nlinks; i++)
+		capture_close(&lab->caps[i]);
+	for (size_t i = 0; lab->nodes != NULL && i < lab->topo.nnodes; i++) {
+		netlink_close(lab->nodes[i].nl);
+		if (lab->nodes[i].nsfd >= 0)
+			close(lab->nodes[i].nsfd);
+	}
+	for (size_t i = 0; lab->pcap_paths != NULL && i < lab->topo.nlinks; i++)
+		free(lab->pcap_paths[i]);
+	netlink_close(lab->home_nl);
+	netlink_close(lab->switch_nl);
+	if (lab->switch_nsfd >= 0)
+		close(lab->switch_nsfd);
+	lab->switch_nsfd = -1;
+	lab->switch_nl = NULL;
+	free(lab->nodes);
+	free(lab->caps);
+	free(lab->pcap_paths);
+	lab->nodes = NULL;
+	lab->caps = NULL;
+	lab->pcap_paths = NULL;
+	lab->home_nl = NULL;
+}

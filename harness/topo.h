@@ -1,0 +1,99 @@
+/*
+** topo: the lab's model. Nodes, links with their subnets, the address of
+** every member on every link, and the routes each node needs. Pure code, no
+** kernel calls, so addressing and routing are unit-tested on their own.
+**
+** Addressing is deterministic: a member with no explicit address gets the
+** lowest free host number of its link's subnet, members taken in link order.
+** Routes: every node gets a route to every subnet it can reach and is not on,
+** via the first hop of a shortest path. Only routers forward, and a router
+** never forwards from its NAT outside link into its inside, so inside subnets
+** stay invisible from outside exactly as behind a real NAT.
+*/
+#ifndef VPNLAB_TOPO_H
+#define VPNLAB_TOPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOPO_NAME_MAX   32   /* node names */
+#define TOPO_IFNAME_MAX 16   /* link names double as interface names (IFNAMSIZ) */
+
+enum topo_kind { TOPO_HOST, TOPO_ROUTER };
+
+struct topo_node {
+	char name[TOPO_NAME_MAX];
+	enum topo_kind kind;
+	int nat_outside;          /* link index of the NAT's outside, or -1 */
+};
+
+struct topo_member {
+	int node;                 /* node index */
+	uint32_t addr;            /* host byte order; 0 until assigned */
+};
+
+struct topo_link {
+	char name[TOPO_IFNAME_MAX];
+	uint32_t net;             /* host byte order, masked */
+	int plen;
+	struct topo_member *members;
+	size_t nmembers;
+};
+
+struct topo_route {
+	int node;                 /* whose route */
+	uint32_t dst;             /* destination subnet, host byte order */
+	int plen;
+	uint32_t via;             /* next hop address */
+	int link;                 /* link the next hop is on (the output interface) */
+};
+
+struct topo {
+	struct topo_node *nodes;
+	size_t nnodes;
+	struct topo_link *links;
+	size_t nlinks;
+	struct topo_route *routes;
+	size_t nroutes;
+};
+
+/* What went wrong in topo_finish, and where, so the caller can point at a line. */
+struct topo_error {
+	char msg[256];
+	int link;                 /* offending link index, or -1 */
+	int node;                 /* offending node index, or -1 */
+};
+
+void topo_init(struct topo *t);
+void topo_free(struct topo *t);   /* accepts a zeroed or half-built topo */
+
+/* Each returns the new index, or -1 (bad name, duplicate, out of memory) with err filled. */
+int topo_add_node(struct topo *t, const char *name, enum topo_kind kind, struct topo_error *err);
+int topo_add_link(struct topo *t, const char *name, const char *cidr, struct topo_error *err);
+/* addr 0 means "assign automatically" */
+int topo_link_add_member(struct topo *t, int link, int node, uint32_t addr, struct topo_error *err);
+int topo_set_nat_outside(struct topo *t, int node, int link, struct topo_error *err);
+
+int topo_node_index(const struct topo *t, const char *name);   /* -1 if none */
+int topo_link_index(const struct topo *t, const char *name);   /* -1 if none */
+
+/*
+** Validate the whole model (links with fewer than two members, a node twice
+** on one link, overlapping subnets, a subnet too small for its members, an
+** explicit address outside its subnet or taken twice, a NAT outside link the
+** router is not on), then assign addresses and compute routes.
+** Returns 0, or -1 with err filled.
+*/
+int topo_finish(struct topo *t, struct topo_error *err);
+
+/* Address of node on link (0 if the node is not a member). */
+uint32_t topo_addr(const struct topo *t, int node, int link);
+
+/* "10.0.0.0/24" -> net (masked, host order) and plen; returns 0 or -1. */
+int topo_parse_cidr(const char *s, uint32_t *net, int *plen);
+/* "10.0.0.1" -> host-order address; returns 0 or -1. */
+int topo_parse_addr(const char *s, uint32_t *addr);
+/* host-order address -> dotted quad in buf (at least 16 bytes); returns buf. */
+char *topo_fmt_addr(uint32_t addr, char *buf);
+
+#endif

@@ -1,0 +1,217 @@
+-- vpnlab: the scenario API (the Lua half). The C half (vpnlab.core) offers
+-- small building blocks: labs, processes, captures, assertions, VICI. Policy
+-- lives here: topology loading and checking, middlebox rules, node and link
+-- objects, and the endpoint drivers in vpnlab/*.lua.
+
+local core = require("vpnlab.core")
+local topology = require("vpnlab.topology")
+local middlebox = require("vpnlab.middlebox")
+
+local vpnlab = { core = core }
+
+local info = core.info()
+vpnlab.backend = info.backend
+vpnlab.dataplane = info.dataplane
+vpnlab.results = info.results
+
+-- Test points of the scenario's own --------------------------------------
+
+function vpnlab.ok(cond, desc)
+  return core.point(cond and true or false, desc or "ok")
+end
+
+-- Equality with a diagnostic that shows both values.
+function vpnlab.is(got, want, desc)
+  local pass = got == want
+  local diag
+  if not pass then
+    diag = string.format("  at: %q\n  got: %q\n  expected: %q\n", core.where():gsub(": $", ""),
+                         tostring(got), tostring(want))
+  end
+  return core.point(pass, desc or "is", diag)
+end
+
+function vpnlab.comment(text) core.comment(text) end
+function vpnlab.skip(desc, reason) core.skip(desc, reason) end
+function vpnlab.now() return core.now() end
+
+-- Links ------------------------------------------------------------------
+
+local Link = {}
+Link.__index = Link
+
+local function split_opts(tbl)
+  local opts = {}
+  for _, k in ipairs({ "within", "desc", "min", "max", "exactly" }) do opts[k] = tbl[k] end
+  return opts
+end
+
+-- link:seen{field = value, ..., within = s, desc = "..."}
+function Link:seen(filter) return core.expect("seen", self.name, filter, split_opts(filter)) end
+function Link:never(filter) return core.expect("never", self.name, filter, split_opts(filter)) end
+-- link:count(filter, {min =, max =, exactly =, within =, desc =})
+function Link:count(filter, opts)
+  if type(opts) ~= "table" then core.raise("count(filter, {min=, max=, exactly=}) needs its options table") end
+  return core.expect("count", self.name, filter, opts)
+end
+-- link:transition(from, to [, {within =, desc =}])
+function Link:transition(from, to, opts)
+  return core.expect("transition", self.name, from, to, opts or {})
+end
+-- How many packets match so far (for scenario logic, not a test point).
+function Link:packets(filter)
+  local f = { link = self.name }
+  for k, v in pairs(filter or {}) do f[k] = v end
+  if not self.name then f.link = nil end
+  return core.packets(f)
+end
+function Link:pcap() return self.name and core.lab_pcap(self.name) or info.results end
+
+-- Nodes ------------------------------------------------------------------
+
+local Node = {}
+Node.__index = Node
+
+-- node:addr("wan") -> "203.0.113.1"
+function Node:addr(link)
+  local a = core.lab_addr(self.name, link)
+  if not a then core.raise("node '" .. self.name .. "' is not on link '" .. tostring(link) .. "'") end
+  return a
+end
+
+local function argv_of(spec)
+  local argv = {}
+  for i, v in ipairs(spec) do argv[i] = tostring(v) end
+  if #argv == 0 then core.raise("needs a command: {\"prog\", \"arg\", ...}") end
+  return argv
+end
+
+-- A per-node folder in the results for configs and logs.
+function Node:dir()
+  local d = info.results .. "/" .. self.name
+  core.mkdir(d)
+  return d
+end
+
+local exec_count = 0
+
+-- node:exec{"ping", "-c", "1", "10.0.0.1", timeout = 10} -> {status =, output =}
+function Node:exec(spec)
+  exec_count = exec_count + 1
+  local log = string.format("%s/exec-%02d-%s.log", self:dir(), exec_count, spec[1])
+  local p, err = core.spawn(self.name, { argv = argv_of(spec), log = log })
+  if not p then core.raise(err) end
+  local status = p:wait(spec.timeout or 30)
+  if not status then
+    p:kill(9)
+    p:wait(5)
+    return { status = nil, output = p:output(), timed_out = true }
+  end
+  return { status = status, output = p:output() }
+end
+
+-- node:run{"prog", args..., ready = "log pattern", ready_timeout = 10, name = "x"}
+-- Any VPN binary a user brings: started in the node, logged, stopped at the end.
+function Node:run(spec)
+  local name = spec.name or spec[1]:match("[^/]*$")
+  local log = string.format("%s/%s.log", self:dir(), name)
+  local p, err = core.spawn(self.name, { argv = argv_of(spec), log = log, env = spec.env })
+  if not p then core.raise(err) end
+  if spec.ready then
+    local i = 1
+    while true do
+      if not p:wait_line(i, spec.ready_timeout or 10) then
+        core.raise(string.format("%s did not log '%s' (see %s)", name, spec.ready, log))
+      end
+      if p:line(i):find(spec.ready) then break end
+      i = i + 1
+    end
+  end
+  return p
+end
+
+-- node:nft("add rule ...") applies nft commands in the node.
+function Node:nft(commands)
+  local ok, err = core.lab_nft(self.name, commands)
+  if not ok then core.raise(err) end
+end
+
+function Node:sysctl(key, value)
+  local ok, err = core.lab_sysctl(self.name, key:gsub("%.", "/"), tostring(value))
+  if not ok then core.raise(err) end
+end
+
+-- Block or unblock traffic through this router mid-run: node:block{proto="udp", port=4500}.
+function Node:block(rule) self:nft(middlebox.block_command(self.name, rule, "add")) end
+function Node:unblock(rule)
+  local handle_cmd = middlebox.unblock_command(self.name, rule)
+  local out = core.lab_nft(self.name, "list chain inet vpnlab filter_forward", true, true)
+  local handle = out and middlebox.find_handle(out, rule)
+  if not handle then core.raise("no block rule matching that in '" .. self.name .. "'") end
+  self:nft(handle_cmd:gsub("HANDLE", handle))
+end
+
+-- Endpoint drivers attach themselves as node methods (node:strongswan{...}).
+function vpnlab._node_method(name, fn) Node[name] = fn end
+
+-- Starting a lab -----------------------------------------------------------
+
+local started = false
+
+-- vpnlab.topology("home-nat") -> the table, to inspect or change before start
+function vpnlab.topology(name)
+  return topology.load(name)
+end
+
+-- vpnlab.start("home-nat" | table [, overrides]) -> net
+function vpnlab.start(topo, overrides)
+  if started then core.raise("vpnlab.start: a scenario starts one lab") end
+  local where = core.where()
+  local t
+  if type(topo) == "string" then
+    t = topology.load(topo)
+  elseif type(topo) == "table" then
+    t = topo
+    if not rawget(t, "__source") then t.__source = { where = where } end
+  else
+    core.raise("vpnlab.start needs a topology name or table")
+  end
+  if overrides ~= nil then
+    if type(overrides) ~= "table" then core.raise("overrides must be a table") end
+    t = topology.override(t, overrides, where)
+  end
+  topology.validate(t)
+  local spec = topology.normalize(t)
+  local ok, err, at = core.lab_start(spec)
+  if not ok then error(topology.where_for(t, at) .. err, 0) end
+  started = true
+
+  local net = { nodes = {}, links = {}, topology = t }
+  for name in pairs(t.nodes) do net.nodes[name] = setmetatable({ name = name, net = net }, Node) end
+  for name in pairs(t.links) do net.links[name] = setmetatable({ name = name }, Link) end
+  net.all = setmetatable({ name = nil }, Link)
+  net.routes = core.lab_routes()
+
+  -- Middleboxes: NAT, firewall, loopback addresses, sysctls.
+  for name, n in pairs(t.nodes) do
+    local rules = middlebox.ruleset(name, n)
+    if rules then
+      local rok, rerr = core.lab_nft(name, rules)
+      if not rok then error(topology.where_for(t, { node = name }) .. rerr, 0) end
+    end
+    local lo = n.lo
+    if type(lo) == "string" then lo = { lo } end
+    for _, cidr in ipairs(lo or {}) do
+      local aok, aerr = core.lab_addr_add(name, "lo", cidr)
+      if not aok then error(topology.where_for(t, { node = name }) .. aerr, 0) end
+    end
+    for key, value in pairs(n.sysctl or {}) do net.nodes[name]:sysctl(key, value) end
+  end
+  vpnlab.net = net
+  return net
+end
+
+-- Endpoint drivers register themselves on load.
+require("vpnlab.strongswan").attach(vpnlab, Node)
+
+return vpnlab

@@ -1,0 +1,303 @@
+-- vpnlab.strongswan: node:strongswan{...} runs a real charon in the node.
+--
+-- From one Lua table it writes strongswan.conf and swanctl.conf into the
+-- node's results folder, starts charon with a private /run (its pid file and
+-- VICI socket are per node), loads the config with swanctl, and drives it
+-- over VICI. State waits are event-driven: every line charon logs wakes the
+-- wait, and list-sas says what is true.
+--
+--   local gw = net.nodes.gateway:strongswan{ psk = "s3cret", pool = "10.99.0.0/24",
+--                                            local_ts = "10.1.0.1/32" }
+--   local c  = net.nodes.client:strongswan{ psk = "s3cret", remote = gw_addr,
+--                                           vip = true, remote_ts = "10.1.0.1/32" }
+--   c:initiate(); c:await("established", 5); c:sas()
+
+local core = require("vpnlab.core")
+
+local M = {}
+
+local CHARON = "/usr/lib/ipsec/charon"
+local CONN, CHILD = "vpnlab", "net"
+
+local FIELDS = {
+  version = "number", psk = "string", id = "string", remote_id = "string", remote = "string",
+  pool = "string", vip = "boolean", local_ts = "string", remote_ts = "string",
+  keep_alive = "number", encap = "boolean", mode = "string", proposals = "string",
+  esp_proposals = "string", ah_proposals = "string", retransmit = "table",
+  aggressive = "boolean", log = "table", dpd = "number",
+}
+
+local Charon = {}
+Charon.__index = Charon
+
+local function check_spec(node, spec)
+  for k, v in pairs(spec) do
+    if not FIELDS[k] then
+      local names = {}
+      for name in pairs(FIELDS) do names[#names + 1] = name end
+      table.sort(names)
+      core.raise(string.format("strongswan on '%s': unknown field '%s' (known: %s)", node, tostring(k),
+                               table.concat(names, ", ")))
+    end
+    if type(v) ~= FIELDS[k] then
+      core.raise(string.format("strongswan on '%s': %s must be a %s, not a %s", node, k, FIELDS[k], type(v)))
+    end
+  end
+  if not spec.psk then core.raise("strongswan on '" .. node .. "': psk = \"...\" is required (certificates come later)") end
+  local v = spec.version or 2
+  if v ~= 1 and v ~= 2 then core.raise("strongswan on '" .. node .. "': version must be 1 or 2") end
+  if spec.mode and spec.mode ~= "tunnel" and spec.mode ~= "transport" then
+    core.raise("strongswan on '" .. node .. "': mode must be \"tunnel\" or \"transport\"")
+  end
+end
+
+-- Plugins: the data plane decides whether charon does ESP itself (kernel-libipsec,
+-- loaded before kernel-netlink) or hands it to the kernel's XFRM.
+local function plugins(dataplane)
+  local list = "random nonce openssl aes sha1 sha2 hmac kdf gmp curve25519 pem pkcs1 x509 pubkey"
+  if dataplane == "kernel-libipsec" then list = list .. " kernel-libipsec" end
+  return list .. " kernel-netlink socket-default vici attr updown"
+end
+
+local function strongswan_conf(spec, dataplane, scale)
+  local rt = spec.retransmit or {}
+  local log = spec.log or {}
+  local lines = {
+    "# written by vpnlab for one node; charon reads it through STRONGSWAN_CONF",
+    "charon {",
+    "  load_modular = no",
+    "  load = " .. plugins(dataplane),
+    string.format("  keep_alive = %ds", math.max(1, math.floor((spec.keep_alive or 20) + 0.5))),
+    string.format("  retransmit_tries = %d", rt.tries or 3),
+    string.format("  retransmit_timeout = %.2f", (rt.timeout or 1.0) * scale),
+    string.format("  retransmit_base = %.2f", rt.base or 1.5),
+    "  install_routes = yes",
+    "  filelog {",
+    "    stderr {",
+    "      time_format = %H:%M:%S",
+    "      time_add_ms = yes",
+    "      ike_name = yes",
+    string.format("      default = %d", log.default or 1),
+    string.format("      ike = %d", log.ike or 1),
+    string.format("      net = %d", log.net or 1),
+    string.format("      cfg = %d", log.cfg or 1),
+    "    }",
+    "  }",
+    "  syslog {",
+    "    daemon {",
+    "      default = -1",
+    "    }",
+    "  }",
+    "}",
+  }
+  return table.concat(lines, "\n") .. "\n"
+end
+
+local function swanctl_conf(spec)
+  local initiator = spec.remote ~= nil
+  local v = spec.version or 2
+  local local_id = spec.id or (initiator and "client" or "gateway")
+  local remote_id = spec.remote_id or (initiator and "gateway" or "%any")
+  local c = {
+    "connections {",
+    "  " .. CONN .. " {",
+    string.format("    version = %d", v),
+    "    remote_addrs = " .. (spec.remote or "%any"),
+    "    proposals = " .. (spec.proposals or "default"),
+    "    encap = " .. (spec.encap and "yes" or "no"),
+  }
+  if spec.dpd then c[#c + 1] = string.format("    dpd_delay = %ds", spec.dpd) end
+  if v == 1 then c[#c + 1] = "    aggressive = " .. (spec.aggressive and "yes" or "no") end
+  if spec.vip then c[#c + 1] = "    vips = 0.0.0.0" end
+  if spec.pool then c[#c + 1] = "    pools = pool" end
+  local child = {
+    "      " .. CHILD .. " {",
+    "        mode = " .. (spec.mode or "tunnel"),
+    "        local_ts = " .. (spec.local_ts or "dynamic"),
+    "        remote_ts = " .. (spec.remote_ts or "dynamic"),
+  }
+  if spec.ah_proposals then
+    child[#child + 1] = "        ah_proposals = " .. spec.ah_proposals
+  else
+    child[#child + 1] = "        esp_proposals = " .. (spec.esp_proposals or "default")
+  end
+  child[#child + 1] = "      }"
+  for _, l in ipairs({
+    "    local {", "      auth = psk", "      id = " .. local_id, "    }",
+    "    remote {", "      auth = psk", "      id = " .. remote_id, "    }",
+    "    children {", table.concat(child, "\n"), "    }",
+    "  }",
+    "}",
+  }) do c[#c + 1] = l end
+  if spec.pool then
+    for _, l in ipairs({ "pools {", "  pool {", "    addrs = " .. spec.pool, "  }", "}" }) do c[#c + 1] = l end
+  end
+  for _, l in ipairs({
+    "secrets {", "  ike-vpnlab {", '    secret = "' .. spec.psk:gsub('"', '\\"') .. '"', "  }", "}",
+  }) do c[#c + 1] = l end
+  return table.concat(c, "\n") .. "\n"
+end
+
+local function write(path, text)
+  local f, err = io.open(path, "w")
+  if not f then core.raise(err) end
+  f:write(text)
+  f:close()
+end
+
+-- Start charon in node and load its config. Returns the handle.
+local function start(vpnlab, node, spec)
+  spec = spec or {}
+  check_spec(node.name, spec)
+  local info = core.info()
+  local dir = node:dir()
+  local rundir = info.rundir .. "/" .. node.name .. "-charon"
+  core.mkdir(rundir)
+  local conf, swanctl = dir .. "/strongswan.conf", dir .. "/swanctl.conf"
+  write(conf, strongswan_conf(spec, info.dataplane, info.time_scale))
+  write(swanctl, swanctl_conf(spec))
+
+  local proc, err = core.spawn(node.name, {
+    argv = { CHARON }, env = { "STRONGSWAN_CONF=" .. conf }, run_dir = rundir,
+    log = dir .. "/charon.log",
+  })
+  if not proc then
+    core.raise(err .. " (install strongswan-charon: `make deps`)")
+  end
+  local sock = rundir .. "/charon.vici"
+  if not core.wait_file(sock, 10) then
+    core.raise(string.format("charon on '%s' did not open its control socket within 10 s (see %s/charon.log)",
+                             node.name, dir))
+  end
+  local self = setmetatable({ node = node, proc = proc, sock = sock, dir = dir, spec = spec,
+                              conf = conf, line = 0 }, Charon)
+  self.vici = self:_connect()
+  self.events = self:_connect()
+  local ok, lerr = self.events:listen({ "ike-updown", "child-updown" })
+  if not ok then core.raise(lerr) end
+  self:_load(conf, swanctl)
+  return self
+end
+
+-- The socket exists a moment before charon accepts on it.
+function Charon:_connect()
+  local deadline = core.now() + 5 * core.info().time_scale
+  while true do
+    local conn, err = core.vici_connect(self.sock)
+    if conn then return conn end
+    if core.now() > deadline then core.raise("charon on '" .. self.node.name .. "': " .. err) end
+    self.proc:wait_line(self.proc:count() + 1, 0.05)
+  end
+end
+
+function Charon:_load(conf, swanctl)
+  local p, err = core.spawn(false, {
+    argv = { "swanctl", "--load-all", "--noprompt", "--file", swanctl, "--uri", "unix://" .. self.sock },
+    env = { "STRONGSWAN_CONF=" .. conf }, log = self.dir .. "/swanctl-load.log",
+  })
+  if not p then core.raise(err .. " (install strongswan-swanctl: `make deps`)") end
+  local status = p:wait(10)
+  if status ~= 0 then
+    core.raise(string.format("swanctl --load-all failed on '%s' (status %s): %s", self.node.name,
+                             tostring(status), p:output():gsub("\n", " ")))
+  end
+end
+
+-- Start the tunnel (returns at once; use await to wait for the outcome).
+function Charon:initiate()
+  local reply, err = self.vici:request("initiate", { child = CHILD, timeout = -1 })
+  if not reply then core.raise(err) end
+  if reply.success ~= "yes" then core.raise("initiate: " .. tostring(reply.errmsg)) end
+end
+
+function Charon:terminate()
+  local reply, err = self.vici:request("terminate", { ike = CONN, timeout = -1 })
+  if not reply then core.raise(err) end
+end
+
+local function yes(v) return v == "yes" end
+
+-- The IKE SAs as friendly tables (VICI omits false booleans and empty lists).
+function Charon:sas()
+  local _, events = self.vici:request("list-sas", {}, 10, "list-sa")
+  local out = {}
+  for _, ev in ipairs(events or {}) do
+    for name, sa in pairs(ev) do
+      local children = {}
+      for _, ch in pairs(sa["child-sas"] or {}) do
+        children[#children + 1] = {
+          name = ch.name, state = ch.state, mode = ch.mode, protocol = ch.protocol,
+          encap = yes(ch.encap), spi_in = ch["spi-in"], spi_out = ch["spi-out"],
+          local_ts = ch["local-ts"] or {}, remote_ts = ch["remote-ts"] or {},
+        }
+      end
+      out[#out + 1] = {
+        name = name, state = sa.state, version = tonumber(sa.version),
+        local_host = sa["local-host"], local_port = tonumber(sa["local-port"]),
+        remote_host = sa["remote-host"], remote_port = tonumber(sa["remote-port"]),
+        initiator = yes(sa.initiator), nat_local = yes(sa["nat-local"]),
+        nat_remote = yes(sa["nat-remote"]), nat_fake = yes(sa["nat-fake"]), nat_any = yes(sa["nat-any"]),
+        spi_i = sa["initiator-spi"], spi_r = sa["responder-spi"],
+        local_vips = sa["local-vips"] or {}, remote_vips = sa["remote-vips"] or {},
+        children = children,
+      }
+    end
+  end
+  return out
+end
+
+-- The state the wait compares: "established" (IKE up with an installed child),
+-- "ike-established", "connecting", or "down" (no SA).
+function Charon:state()
+  local sas = self:sas()
+  local best = "down"
+  for _, sa in ipairs(sas) do
+    if sa.state == "ESTABLISHED" then
+      for _, ch in ipairs(sa.children) do
+        if ch.state == "INSTALLED" then return "established", sas end
+      end
+      best = "ike-established"
+    elseif best == "down" then
+      best = "connecting"
+    end
+  end
+  return best, sas
+end
+
+local STATES = { established = true, ["ike-established"] = true, connecting = true, down = true }
+
+-- Wait until the SA reaches state ("established", "down", ...) or seconds pass.
+-- Every line charon logs wakes the wait; VICI list-sas decides. Returns true/false.
+function Charon:await(state, seconds)
+  if not STATES[state] then
+    core.raise("await: unknown state '" .. tostring(state) .. "' (established, ike-established, connecting, down)")
+  end
+  local deadline = core.now() + (seconds or 10) * core.info().time_scale
+  while true do
+    local now_state = self:state()
+    if now_state == state then return true end
+    if not self.proc:alive() then return false end
+    local left = deadline - core.now()
+    if left <= 0 then return false end
+    -- Sleep until charon says anything (a log line) or an event arrives.
+    if self.proc:wait_line(self.proc:count() + 1, left / core.info().time_scale) then
+      while self.events:next_event(0) do end
+    end
+  end
+end
+
+-- Has this charon logged a line matching pattern (Lua pattern)?
+function Charon:logged(pattern)
+  for i = 1, self.proc:count() do
+    if self.proc:line(i):find(pattern) then return true end
+  end
+  return false
+end
+
+function Charon:alive() return self.proc:alive() end
+
+function M.attach(vpnlab, Node)
+  function Node:strongswan(spec) return start(vpnlab, self, spec) end
+end
+
+return M

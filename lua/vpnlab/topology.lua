@@ -1,0 +1,218 @@
+-- vpnlab.topology: load, merge and validate declarative topology tables.
+--
+-- A topology is a plain Lua table (see topologies/*.lua). Validation reports
+-- errors as "file:line: message": for a topology file the line is found in
+-- the file's text (the table itself carries no line numbers), for a table
+-- given in a scenario it is the scenario's line that passed it.
+
+local core = require("vpnlab.core")
+
+local M = {}
+
+local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "any",
+                      sysctl = "table", description = "string" }
+local LINK_FIELDS = { net = "string", addrs = "table", description = "string" }
+local NAT_FIELDS = { outside = "string" }
+local FIREWALL_FIELDS = { block = "table", esp = "string" }
+local RULE_FIELDS = { proto = "string", port = "number", sport = "number" }
+local TOP_FIELDS = { nodes = "table", links = "table", name = "string", description = "string" }
+
+-- An error with its location, raised as is (level 0: we built the position ourselves).
+local function fail(where, fmt, ...)
+  error(where .. string.format(fmt, ...), 0)
+end
+
+-- Where a key path lives in a source text: the line of each key in turn, each
+-- searched from the line of the previous one. Falls back to the last line found.
+local function locate(source, path)
+  if not source then return nil end
+  local lines = {}
+  for line in (source.text .. "\n"):gmatch("(.-)\n") do lines[#lines + 1] = line end
+  local at = 1
+  for _, key in ipairs(path) do
+    local k = tostring(key):gsub("%p", "%%%0")
+    local patterns = { "%f[%w_]" .. k .. "%f[^%w_]%s*=", "[\"']" .. k .. "[\"']" }
+    for i = at, #lines do
+      local code = lines[i]:gsub("%-%-.*$", "")
+      if code:find(patterns[1]) or code:find(patterns[2]) then at = i; break end
+    end
+  end
+  return string.format("%s:%d: ", source.path, at)
+end
+
+-- The location prefix for an error about `path` in a topology `t`.
+local function where_of(t, path)
+  local src = rawget(t, "__source")
+  if src and src.overridden then
+    -- A scenario override may have introduced the problem: name both places.
+    return (locate(src, path) or "") .. "(with overrides from " .. src.override_where .. ") "
+  end
+  return locate(src, path) or src and src.where or core.where()
+end
+
+local function check_type(t, path, value, want)
+  if want == "any" then return end
+  if type(value) ~= want then
+    fail(where_of(t, path), "%s must be a %s, not a %s", table.concat(path, "."), want, type(value))
+  end
+end
+
+local function check_fields(t, path, tbl, allowed, what)
+  for k, v in pairs(tbl) do
+    if type(k) ~= "string" or not allowed[k] then
+      local names = {}
+      for name in pairs(allowed) do names[#names + 1] = name end
+      table.sort(names)
+      local p = { table.unpack(path) }
+      p[#p + 1] = tostring(k)
+      fail(where_of(t, p), "unknown field '%s' in %s (known: %s)", tostring(k), what,
+           table.concat(names, ", "))
+    end
+    local p = { table.unpack(path) }
+    p[#p + 1] = k
+    check_type(t, p, v, allowed[k])
+  end
+end
+
+local function sorted_keys(tbl)
+  local keys = {}
+  for k in pairs(tbl) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  return keys
+end
+
+local function validate_node(t, name, node)
+  local path = { "nodes", name }
+  if type(node) ~= "table" then fail(where_of(t, path), "node '%s' must be a table", name) end
+  check_fields(t, path, node, NODE_FIELDS, "node '" .. name .. "'")
+  local kind = node.kind or "host"
+  if kind ~= "host" and kind ~= "router" then
+    fail(where_of(t, { "nodes", name, "kind" }), "node '%s': kind must be \"host\" or \"router\", not \"%s\"",
+         name, kind)
+  end
+  if node.nat then
+    check_fields(t, { "nodes", name, "nat" }, node.nat, NAT_FIELDS, "nat of '" .. name .. "'")
+    if not node.nat.outside then fail(where_of(t, { "nodes", name, "nat" }), "nat of '%s' needs outside = \"<link>\"", name) end
+    if not t.links[node.nat.outside] then
+      fail(where_of(t, { "nodes", name, "outside" }), "nat of '%s': outside '%s' is not a link", name, node.nat.outside)
+    end
+  end
+  if node.firewall then
+    check_fields(t, { "nodes", name, "firewall" }, node.firewall, FIREWALL_FIELDS, "firewall of '" .. name .. "'")
+    for i, rule in ipairs(node.firewall.block or {}) do
+      check_type(t, { "nodes", name, "block" }, rule, "table")
+      check_fields(t, { "nodes", name, "block" }, rule, RULE_FIELDS, "block rule " .. i .. " of '" .. name .. "'")
+    end
+  end
+end
+
+local function validate_link(t, name, link)
+  local path = { "links", name }
+  if type(link) ~= "table" then fail(where_of(t, path), "link '%s' must be a table", name) end
+  for k, v in pairs(link) do
+    if math.type(k) == "integer" then
+      if type(v) ~= "string" then fail(where_of(t, path), "link '%s': member %d must be a node name", name, k) end
+      if not t.nodes[v] then fail(where_of(t, { "links", name, v }), "link '%s' names unknown node '%s'", name, v) end
+    end
+  end
+  local named = {}
+  for k, v in pairs(link) do if math.type(k) ~= "integer" then named[k] = v end end
+  check_fields(t, path, named, LINK_FIELDS, "link '" .. name .. "'")
+  if not link.net then fail(where_of(t, path), "link '%s' needs net = \"a.b.c.d/len\"", name) end
+end
+
+-- Check a whole topology; raise "file:line: message" on the first problem.
+function M.validate(t)
+  if type(t) ~= "table" then error(core.where() .. "a topology must be a table", 0) end
+  local fields = {}
+  for k, v in pairs(t) do if k ~= "__source" then fields[k] = v end end
+  check_fields(t, {}, fields, TOP_FIELDS, "the topology")
+  if not t.nodes or not t.links then fail(where_of(t, {}), "a topology needs nodes = {...} and links = {...}") end
+  for _, name in ipairs(sorted_keys(t.nodes)) do validate_node(t, name, t.nodes[name]) end
+  for _, name in ipairs(sorted_keys(t.links)) do validate_link(t, name, t.links[name]) end
+end
+
+-- Deep-merge overrides into a copy of base: tables with string keys merge,
+-- anything else (including member lists) replaces.
+local function merge(base, over)
+  local out = {}
+  for k, v in pairs(base) do out[k] = v end
+  for k, v in pairs(over) do
+    if type(v) == "table" and type(out[k]) == "table" and #v == 0 and next(v) ~= nil then
+      out[k] = merge(out[k], v)
+    else
+      out[k] = v
+    end
+  end
+  return out
+end
+
+-- Find a topology by name: next to the scenario, then the project's topologies/.
+local function find(name, scenario_dir)
+  if name:find("/") or name:match("%.lua$") then return name end
+  local info = core.info()
+  for _, dir in ipairs({ scenario_dir .. "/topologies", scenario_dir .. "/../topologies",
+                         scenario_dir .. "/../../topologies", info.srcdir .. "/topologies" }) do
+    local path = dir .. "/" .. name .. ".lua"
+    local f = io.open(path, "r")
+    if f then f:close(); return path end
+  end
+  return nil
+end
+
+-- Load a topology file into a table that remembers its source for error lines.
+function M.load(name)
+  local scenario_dir = core.info().scenario:match("^(.*)/[^/]*$") or "."
+  local path = find(name, scenario_dir)
+  if not path then error(core.where() .. "no topology named '" .. name .. "' (looked next to the scenario and in topologies/)", 0) end
+  local f, err = io.open(path, "r")
+  if not f then error(core.where() .. err, 0) end
+  local text = f:read("a")
+  f:close()
+  local chunk, perr = load(text, "@" .. path, "t", {})
+  if not chunk then error(perr, 0) end   -- already "file:line: ..."
+  local ok, t = pcall(chunk)
+  if not ok then error(t, 0) end
+  if type(t) ~= "table" then error(path .. ":1: a topology file must return a table", 0) end
+  t.__source = { path = path, text = text, where = path .. ":1: " }
+  return t
+end
+
+-- Apply a scenario's overrides, remembering where they were given.
+function M.override(t, over, where)
+  local src = t.__source
+  local merged = merge(t, over)
+  if src then
+    merged.__source = { path = src.path, text = src.text, where = src.where,
+                        overridden = true, override_where = where:gsub(": $", "") }
+  end
+  return merged
+end
+
+-- The normalized form core.lab_start takes: ordered arrays, members as {node, addr}.
+function M.normalize(t)
+  local spec = { nodes = {}, links = {} }
+  for _, name in ipairs(sorted_keys(t.nodes)) do
+    local n = t.nodes[name]
+    spec.nodes[#spec.nodes + 1] = { name = name, kind = n.kind or "host",
+                                    nat_outside = n.nat and n.nat.outside }
+  end
+  for _, name in ipairs(sorted_keys(t.links)) do
+    local l = t.links[name]
+    local members = {}
+    for _, node in ipairs(l) do
+      members[#members + 1] = { node = node, addr = l.addrs and l.addrs[node] }
+    end
+    spec.links[#spec.links + 1] = { name = name, net = l.net, members = members }
+  end
+  return spec
+end
+
+-- Where to blame a model error (overlap, too small) that C found for a link or node.
+function M.where_for(t, info)
+  if info and info.link then return where_of(t, { "links", info.link }) end
+  if info and info.node then return where_of(t, { "nodes", info.node }) end
+  return where_of(t, {})
+end
+
+return M
