@@ -28,7 +28,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/harness/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit bench asan deps clean run
+.PHONY: all check unit bench asan asan-build deps clean run
 
 all: $(BUILD)/vpnlab vpnlab
 
@@ -49,17 +49,20 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
-# The test suite: unit tests, harness self-tests, then every bundled scenario.
-check: all unit
-	VPNLAB_BUILD=$(BUILD) prove -f tests/
+# The test suite: unit tests, harness self-tests, every bundled scenario, and
+# the sanitizer build's unit tests and one real scenario. Ends with prove's summary.
+check: all unit asan-build
+	prove -f tests/ tests/asan/
 
-# ASan+UBSan build in its own folder; runs the unit tests and one real scenario.
-asan:
+# ASan+UBSan build in its own folder (clang).
+asan-build:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  all unit
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  VPNLAB_BUILD=build-asan prove -f tests/unit.t tests/asan-scenario.t
+
+# The sanitizer build alone: its unit tests and one real scenario.
+asan: asan-build
+	prove -f tests/asan/
 
 bench: all
 	./tests/bench/run

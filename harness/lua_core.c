@@ -113,6 +113,17 @@ static int core_point(lua_State *L)
 	return 1;
 }
 
+/* core.yaml(key, value) -> '  key: "escaped value"\n' for diagnostics built in Lua */
+static int core_yaml(lua_State *L)
+{
+	const char *key = luaL_checkstring(L, 1);
+	const char *value = luaL_tolstring(L, 2, NULL);
+	char buf[4096] = "";
+	tap_yaml_kv(buf, sizeof(buf), key, value);
+	lua_pushstring(L, buf);
+	return 1;
+}
+
 /* core.skip(description, reason) */
 static int core_skip(lua_State *L)
 {
@@ -221,6 +232,7 @@ void lx_open_core(lua_State *L)
 		{ "where", core_where },
 		{ "point", core_point },
 		{ "skip", core_skip },
+		{ "yaml", core_yaml },
 		{ "comment", core_comment },
 		{ "mkdir", core_mkdir },
 		{ "wait_file", core_wait_file },

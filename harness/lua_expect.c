@@ -292,9 +292,10 @@ static int core_expect(lua_State *L)
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
 	if (!res.pass) {
-		luaL_addstring(&b, "  at: \"");
-		luaL_addlstring(&b, where, strlen(where) > 2 ? strlen(where) - 2 : 0);
-		luaL_addstring(&b, "\"\n");
+		char at[600] = "", loc[512];
+		snprintf(loc, sizeof(loc), "%.*s", (int)(strlen(where) > 2 ? strlen(where) - 2 : 0), where);
+		tap_yaml_kv(at, sizeof(at), "at", loc);
+		luaL_addstring(&b, at);
 		if (res.diag != NULL)
 			luaL_addstring(&b, res.diag);
 	}

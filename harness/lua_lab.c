@@ -136,6 +136,7 @@ static int lab_start(lua_State *L)
 	struct topo_error e = { "", -1, -1 };
 	char err[512];
 
+	double started = loop_now();
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (r->lab != NULL)
 		return lx_error(L, "vpnlab.start: this scenario already started a lab");
@@ -156,6 +157,7 @@ static int lab_start(lua_State *L)
 		return push_fail(L, err, NULL, NULL);
 	}
 	r->lab = lab;
+	r->lab_up_seconds = loop_now() - started;
 	for (size_t i = 0; i < lab->topo.nlinks; i++)
 		loop_add(r->loop, lab->caps[i].fd, POLLIN, on_capture, &lab->caps[i]);
 	lua_pushboolean(L, 1);

@@ -221,11 +221,9 @@ static void run_one(const char *file, int index, const char *results, const char
 	};
 	scenario_run(&so, res);
 	if (res->error) {
-		char diag[1400];
-		snprintf(diag, sizeof(diag), "  message: \"scenario error\"\n  error: \"%s\"\n", res->message);
-		for (char *p = diag + 36; *p; p++)   /* keep the YAML string valid */
-			if (*p == '"' && p[1] != '\n')
-				*p = '\'';
+		char diag[2600] = "";
+		tap_yaml_kv(diag, sizeof(diag), "message", "scenario error");
+		tap_yaml_kv(diag, sizeof(diag), "error", res->message);
 		tap_point(&sub, 0, diag, "scenario ran to the end");
 		res->failed++;
 	}
@@ -235,6 +233,7 @@ static void run_one(const char *file, int index, const char *results, const char
 	tap_point(top, !res->error && res->failed == 0, NULL, "%s (%d passed, %d failed%s, %.2f s)",
 	          file, res->passed, res->failed, res->skipped ? ", some skipped" : "", res->seconds);
 	tap_comment(top, "results: %s", dir);
+	tap_comment(top, "timing: lab up %.1f ms, teardown %.1f ms", res->lab_up * 1e3, res->teardown * 1e3);
 }
 
 static int run_all(struct options *o)
@@ -279,6 +278,7 @@ static int run_all(struct options *o)
 	}
 	if (!t.errors)
 		tap_plan(&top);
+	loop_free(&loop);
 	fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed%s; results in %s\n",
 	        t.scenarios, t.scenarios == 1 ? "" : "s", t.passed, t.failed,
 	        t.errors ? ", stopped by a scenario error" : "", results);
@@ -303,9 +303,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "run")) {
-		if (parse_run_args(&o, argc - 1, argv + 1) < 0)
-			return EXIT_ERROR;
-		return run_all(&o);
+		int rc = parse_run_args(&o, argc - 1, argv + 1) < 0 ? EXIT_ERROR : run_all(&o);
+		for (int i = 0; i < o.nfiles; i++)
+			free(o.files[i]);
+		free(o.files);
+		return rc;
 	}
 	fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
 	usage(stderr);

@@ -30,6 +30,7 @@ struct run {
 	const char *dataplane;      /* "kernel" or "kernel-libipsec" */
 	double time_scale;          /* protocol timeouts are multiplied by this (slow emulation) */
 	struct lab *lab;            /* NULL until vpnlab.start */
+	double lab_up_seconds;      /* how long building the lab took (for benchmarks) */
 	struct proc **procs;        /* every process started in this scenario */
 	int nprocs, capprocs;
 };

@@ -138,7 +138,10 @@ void scenario_run(const struct scenario_opts *o, struct scenario_result *res)
 	lx_set_run(L, &r);
 	set_package_path(L, o->libdir);
 	run_file(L, o, res);
+	double down = loop_now();
 	teardown(L, &r);
+	res->teardown = loop_now() - down;
+	res->lab_up = r.lab_up_seconds;
 	res->passed = o->tap->count - o->tap->failed - o->tap->skipped;
 	res->failed = o->tap->failed;
 	res->skipped = o->tap->skipped;

@@ -28,6 +28,7 @@ struct scenario_result {
 	int error;                 /* the scenario itself failed (Lua error, bad input) */
 	char message[1024];        /* the error, with file:line */
 	double seconds;
+	double lab_up, teardown;   /* seconds spent building the lab and tearing everything down */
 };
 
 void scenario_run(const struct scenario_opts *o, struct scenario_result *res);

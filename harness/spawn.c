@@ -111,7 +111,8 @@ static char **merged_env(char *const *extra)
 	char **env = calloc(n + m + 1, sizeof(*env));
 	if (env == NULL)
 		return NULL;
-	memcpy(env, extra, m * sizeof(*env));
+	if (m > 0)
+		memcpy(env, extra, m * sizeof(*env));
 	memcpy(env + m, environ, n * sizeof(*env));   /* extras first: getenv finds them first */
 	return env;
 }

@@ -312,3 +312,25 @@ void tap_bail_out(struct tap *t, const char *fmt, ...)
 	tap_flush(t);
 	errno = saved;
 }
+
+void tap_yaml_kv(char *buf, size_t len, const char *key, const char *value)
+{
+	size_t n = strlen(buf);
+	const unsigned char *p = (const unsigned char *)value;
+
+	/* Room for the closing quote and newline is kept back while escaping. */
+	if (n + strlen(key) + 8 > len)
+		return;
+	n += (size_t)snprintf(buf + n, len - n, "  %s: \"", key);
+	for (; *p && n + 8 < len; p++) {
+		if (*p == '"' || *p == '\\')
+			n += (size_t)snprintf(buf + n, len - n, "\\%c", *p);
+		else if (*p == '\n')
+			n += (size_t)snprintf(buf + n, len - n, "\\n");
+		else if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	snprintf(buf + n, len - n, "\"\n");
+}

@@ -29,6 +29,12 @@ int tap_skip(struct tap *t, const char *reason, const char *fmt, ...)
 void tap_plan(struct tap *t);                                /* "1..count" */
 void tap_plan_skip_all(struct tap *t, const char *reason);   /* "1..0 # SKIP reason" */
 void tap_subtest_header(struct tap *t, const char *name);    /* "# Subtest: name" at this depth */
+/*
+** Append `  key: "value"` and a newline to buf (a NUL-terminated string of
+** capacity len), escaping value as a YAML double-quoted scalar; truncates
+** without breaking the quoting.
+*/
+void tap_yaml_kv(char *buf, size_t len, const char *key, const char *value);
 void tap_bail_out(struct tap *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -17,7 +17,9 @@ vpnlab.results = info.results
 -- Test points of the scenario's own --------------------------------------
 
 function vpnlab.ok(cond, desc)
-  return core.point(cond and true or false, desc or "ok")
+  local diag
+  if not cond then diag = core.yaml("at", (core.where():gsub(": $", ""))) end
+  return core.point(cond and true or false, desc or "ok", diag)
 end
 
 -- Equality with a diagnostic that shows both values.
@@ -25,8 +27,8 @@ function vpnlab.is(got, want, desc)
   local pass = got == want
   local diag
   if not pass then
-    diag = string.format("  at: %q\n  got: %q\n  expected: %q\n", core.where():gsub(": $", ""),
-                         tostring(got), tostring(want))
+    diag = core.yaml("at", (core.where():gsub(": $", ""))) .. core.yaml("got", tostring(got))
+           .. core.yaml("expected", tostring(want))
   end
   return core.point(pass, desc or "is", diag)
 end
