@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
+#include "probe.h"
 #include "isolate.h"
 #include "loop.h"
 #include "netns.h"
@@ -256,7 +259,8 @@ static int run_all(struct options *o)
 		fprintf(stderr, "vpnlab: cannot watch signals\n");
 		return EXIT_ERROR;
 	}
-	dataplane = getenv("VPNLAB_DATAPLANE") ? getenv("VPNLAB_DATAPLANE") : "kernel-libipsec";
+	/* Kernel ESP when the kernel has it; strongSwan's userspace ESP otherwise. */
+	dataplane = probe_xfrm(IPPROTO_ESP) ? "kernel" : "kernel-libipsec";
 	uname(&un);
 	tap_init(&top, stdout, 0);
 	tap_version(&top);
