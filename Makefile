@@ -20,7 +20,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iharness \
              -DVPNLAB_VERSION='"$(VERSION)"' -DVPNLAB_SRCDIR='"$(SRCDIR)"'
-LDLIBS   := $(PKG_LIBS)
+LDLIBS   := $(PKG_LIBS) -pthread
 
 SRCS      := $(sort $(wildcard harness/*.c harness/drivers/*.c))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)

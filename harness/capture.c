@@ -4,6 +4,8 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,4 +115,97 @@ void capture_close(struct capture *c)
 	c->pcap = NULL;
 	c->dumper = NULL;
 	c->fd = -1;
+}
+
+/* ---- many at once ---- */
+
+struct open_job {
+	struct capture *cap;
+	const struct capture_spec *spec;
+	const struct timeval *t0;
+	struct timeline *tl;
+	int rc;
+	char err[256];
+};
+
+static void *open_one(void *arg)
+{
+	struct open_job *j = arg;
+	j->rc = capture_open(j->cap, j->spec->nsfd, j->spec->ifname, j->spec->pcap_path,
+	                     j->spec->link, j->t0, j->tl, j->err, sizeof(j->err));
+	return NULL;
+}
+
+static void *close_one(void *arg)
+{
+	struct capture *c = arg;
+	pcap_dump_close(c->dumper);
+	pcap_close(c->pcap);
+	return NULL;
+}
+
+/* Run fn over n items in threads; items whose thread cannot start run here. */
+static void run_parallel(void *(*fn)(void *), void *items, size_t size, size_t n)
+{
+	pthread_t *t = calloc(n ? n : 1, sizeof(*t));
+	char *started = calloc(n ? n : 1, 1);
+
+	for (size_t i = 0; i < n; i++) {
+		void *item = (char *)items + i * size;
+		if (t != NULL && started != NULL && pthread_create(&t[i], NULL, fn, item) == 0)
+			started[i] = 1;
+		else
+			fn(item);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (started != NULL && started[i])
+			pthread_join(t[i], NULL);
+	free(t);
+	free(started);
+}
+
+int capture_open_all(struct capture *caps, const struct capture_spec *specs, size_t n,
+                     const struct timeval *t0, struct timeline *tl, char *err, size_t errlen)
+{
+	struct open_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	int rc = 0;
+
+	if (jobs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		jobs[i] = (struct open_job){ &caps[i], &specs[i], t0, tl, 0, "" };
+	run_parallel(open_one, jobs, sizeof(*jobs), n);
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc < 0 && rc == 0) {
+			snprintf(err, errlen, "%s", jobs[i].err);
+			rc = -1;
+		}
+	}
+	free(jobs);
+	if (rc < 0)
+		capture_close_all(caps, n);
+	return rc;
+}
+
+void capture_close_all(struct capture *caps, size_t n)
+{
+	struct capture *open = calloc(n ? n : 1, sizeof(*open));
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (caps[i].pcap == NULL)
+			continue;
+		capture_drain(&caps[i]);
+		if (open != NULL)
+			open[m++] = caps[i];
+		else
+			close_one(&caps[i]);
+		caps[i].pcap = NULL;
+		caps[i].dumper = NULL;
+		caps[i].fd = -1;
+	}
+	run_parallel(close_one, open, sizeof(*open), m);
+	free(open);
 }

@@ -82,18 +82,20 @@ static int make_link(struct lab *lab, size_t li, char *err, size_t errlen)
 	return members_up(lab, l, err, errlen);
 }
 
-static int start_capture(struct lab *lab, size_t li, const char *dir, const struct timeval *t0,
-                         struct timeline *tl, char *err, size_t errlen)
+/* What to capture for link li: a veth on its first member's end, a segment on its bridge. */
+static int capture_spec_of(struct lab *lab, size_t li, const char *dir, struct capture_spec *spec,
+                           char *brname, size_t brlen, char *err, size_t errlen)
 {
 	const struct topo_link *l = &lab->topo.links[li];
-	char path[4096], brname[32];
-	int nsfd = lab->nodes[l->members[0].node].nsfd;
-	const char *ifname = l->name;
+	char path[4096];
 
+	spec->nsfd = lab->nodes[l->members[0].node].nsfd;
+	spec->ifname = l->name;
+	spec->link = (int)li;
 	if (l->nmembers > 2) {
-		snprintf(brname, sizeof(brname), "br%u", (unsigned)li % 100000u);
-		ifname = brname;
-		nsfd = lab->switch_nsfd;
+		snprintf(brname, brlen, "br%u", (unsigned)li % 100000u);
+		spec->ifname = brname;
+		spec->nsfd = lab->switch_nsfd;
 	}
 	snprintf(path, sizeof(path), "%s/%s.pcap", dir, l->name);
 	lab->pcap_paths[li] = strdup(path);
@@ -101,7 +103,30 @@ static int start_capture(struct lab *lab, size_t li, const char *dir, const stru
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	return capture_open(&lab->caps[li], nsfd, ifname, path, (int)li, t0, tl, err, errlen);
+	spec->pcap_path = lab->pcap_paths[li];
+	return 0;
+}
+
+static int start_captures(struct lab *lab, const char *dir, const struct timeval *t0,
+                          struct timeline *tl, char *err, size_t errlen)
+{
+	size_t n = lab->topo.nlinks;
+	struct capture_spec *specs = calloc(n ? n : 1, sizeof(*specs));
+	char (*brnames)[32] = calloc(n ? n : 1, sizeof(*brnames));
+	int rc = -1;
+
+	if (specs == NULL || brnames == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (capture_spec_of(lab, i, dir, &specs[i], brnames[i], sizeof(brnames[i]), err, errlen) < 0)
+			goto done;
+	rc = capture_open_all(lab->caps, specs, n, t0, tl, err, errlen);
+done:
+	free(specs);
+	free(brnames);
+	return rc;
 }
 
 static int address_link(struct lab *lab, size_t li, char *err, size_t errlen)
@@ -160,9 +185,10 @@ int lab_build(struct lab *lab, const char *dir, const struct timeval *t0,
 		if (make_node(&lab->nodes[i], &lab->topo.nodes[i], err, errlen) < 0)
 			goto fail;
 	for (size_t i = 0; i < lab->topo.nlinks; i++)
-		if (make_link(lab, i, err, errlen) < 0 ||
-		    start_capture(lab, i, dir, t0, tl, err, errlen) < 0)
+		if (make_link(lab, i, err, errlen) < 0)
 			goto fail;
+	if (start_captures(lab, dir, t0, tl, err, errlen) < 0)
+		goto fail;
 	for (size_t i = 0; i < lab->topo.nlinks; i++)
 		if (address_link(lab, i, err, errlen) < 0)
 			goto fail;
@@ -182,8 +208,8 @@ void lab_drain(struct lab *lab)
 
 void lab_destroy(struct lab *lab)
 {
-	for (size_t i = 0; lab->caps != NULL && i < lab->topo.nlinks; i++)
-		capture_close(&lab->caps[i]);
+	if (lab->caps != NULL)
+		capture_close_all(lab->caps, lab->topo.nlinks);
 	for (size_t i = 0; lab->nodes != NULL && i < lab->topo.nnodes; i++) {
 		netlink_close(lab->nodes[i].nl);
 		if (lab->nodes[i].nsfd >= 0)

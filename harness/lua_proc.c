@@ -325,22 +325,9 @@ static int proc_gc(lua_State *L)
 	return 0;
 }
 
-/* Stop one process: TERM, then KILL after grace seconds (event-driven wait for SIGCHLD). */
-static void stop_proc(struct run *r, struct proc *p, double grace)
+/* Read what a stopped process wrote last, then close its pipe. */
+static void drain_output(struct proc *p)
 {
-	update_exit(p);
-	if (p->pid > 0 && !p->exited) {
-		kill(p->pid, SIGTERM);
-		double deadline = loop_now() + grace;
-		while (update_exit(p), !p->exited && loop_now() < deadline)
-			loop_once(r->loop, deadline - loop_now());
-		if (!p->exited) {
-			kill(p->pid, SIGKILL);
-			while (update_exit(p), !p->exited)
-				loop_once(r->loop, 1.0);
-		}
-	}
-	/* Read what it wrote last, then close. */
 	while (p->out >= 0) {
 		char buf[4096];
 		ssize_t n = read(p->out, buf, sizeof(buf));
@@ -352,18 +339,47 @@ static void stop_proc(struct run *r, struct proc *p, double grace)
 	}
 }
 
+static int all_exited(struct run *r)
+{
+	for (int i = 0; i < r->nprocs; i++) {
+		update_exit(r->procs[i]);
+		if (r->procs[i]->pid > 0 && !r->procs[i]->exited)
+			return 0;
+	}
+	return 1;
+}
+
+static void signal_all(struct run *r, int sig)
+{
+	for (int i = 0; i < r->nprocs; i++)
+		if (r->procs[i]->pid > 0 && !r->procs[i]->exited)
+			kill(r->procs[i]->pid, sig);
+}
+
+/*
+** Stop every process of the run at once: SIGTERM to all (daemons shut down
+** in parallel), a grace period that ends as soon as all have exited, then
+** SIGKILL for the rest.
+*/
 void lx_stop_all_procs(struct run *r)
 {
-	/* Newest first: clients before the servers they talk to. */
-	for (int i = r->nprocs - 1; i >= 0; i--)
-		stop_proc(r, r->procs[i], 2.0 * r->time_scale);
+	double deadline = loop_now() + 2.0 * r->time_scale;
+
+	signal_all(r, SIGTERM);
+	while (!all_exited(r) && loop_now() < deadline)
+		loop_once(r->loop, deadline - loop_now());
+	signal_all(r, SIGKILL);
+	while (!all_exited(r))
+		loop_once(r->loop, 1.0);
 	/* Anything the daemons forked and left behind; only as PID 1 of our own namespace. */
 	if (getpid() == 1) {
 		kill(-1, SIGKILL);
 		spawn_reap_all();
 	}
-	for (int i = 0; i < r->nprocs; i++)
+	for (int i = 0; i < r->nprocs; i++) {
+		drain_output(r->procs[i]);
 		proc_release(r->procs[i]);
+	}
 	free(r->procs);
 	r->procs = NULL;
 	r->nprocs = r->capprocs = 0;
