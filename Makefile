@@ -58,7 +58,7 @@ check: all unit asan-build
 asan-build:
 	$(MAKE) BUILD=build-asan CC=clang \
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-	  all unit
+	  build-asan/vpnlab unit
 
 # The sanitizer build alone: its unit tests and one real scenario.
 asan: asan-build

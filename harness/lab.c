@@ -33,11 +33,14 @@ static int make_node(struct lab_node *n, const struct topo_node *tn, char *err, 
 /* Up before capturing (pcap refuses a down device); with IPv6 off and no address yet, quiet. */
 static int members_up(struct lab *lab, const struct topo_link *l, char *err, size_t errlen)
 {
+	size_t li = (size_t)(l - lab->topo.links);
 	for (size_t m = 0; m < l->nmembers; m++) {
-		struct nl_sock *nl = lab->nodes[l->members[m].node].nl;
+		int node = l->members[m].node;
+		struct nl_sock *nl = lab->nodes[node].nl;
 		int idx = netlink_ifindex(nl, l->name, err, errlen);
 		if (idx < 0 || netlink_up(nl, idx, err, errlen) < 0)
 			return -1;
+		lab->ifindex[li * lab->topo.nnodes + (size_t)node] = idx;   /* routes need it again */
 	}
 	return 0;
 }
@@ -134,9 +137,9 @@ static int address_link(struct lab *lab, size_t li, char *err, size_t errlen)
 	const struct topo_link *l = &lab->topo.links[li];
 
 	for (size_t m = 0; m < l->nmembers; m++) {
-		struct nl_sock *nl = lab->nodes[l->members[m].node].nl;
-		int idx = netlink_ifindex(nl, l->name, err, errlen);
-		if (idx < 0 || netlink_addr(nl, idx, l->members[m].addr, l->plen, err, errlen) < 0)
+		int node = l->members[m].node;
+		int idx = lab->ifindex[li * lab->topo.nnodes + (size_t)node];
+		if (netlink_addr(lab->nodes[node].nl, idx, l->members[m].addr, l->plen, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -146,9 +149,8 @@ static int add_routes(struct lab *lab, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < lab->topo.nroutes; i++) {
 		const struct topo_route *r = &lab->topo.routes[i];
-		struct nl_sock *nl = lab->nodes[r->node].nl;
-		int idx = netlink_ifindex(nl, lab->topo.links[r->link].name, err, errlen);
-		if (idx < 0 || netlink_route(nl, r->dst, r->plen, r->via, idx, err, errlen) < 0)
+		int idx = lab->ifindex[(size_t)r->link * lab->topo.nnodes + (size_t)r->node];
+		if (netlink_route(lab->nodes[r->node].nl, r->dst, r->plen, r->via, idx, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -161,7 +163,8 @@ static int allocate(struct lab *lab, char *err, size_t errlen)
 	lab->nodes = calloc(nn ? nn : 1, sizeof(*lab->nodes));
 	lab->caps = calloc(nl ? nl : 1, sizeof(*lab->caps));
 	lab->pcap_paths = calloc(nl ? nl : 1, sizeof(*lab->pcap_paths));
-	if (lab->nodes == NULL || lab->caps == NULL || lab->pcap_paths == NULL) {
+	lab->ifindex = calloc(nl * nn > 0 ? nl * nn : 1, sizeof(*lab->ifindex));
+	if (lab->nodes == NULL || lab->caps == NULL || lab->pcap_paths == NULL || lab->ifindex == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -226,6 +229,8 @@ void lab_destroy(struct lab *lab)
 	free(lab->nodes);
 	free(lab->caps);
 	free(lab->pcap_paths);
+	free(lab->ifindex);
+	lab->ifindex = NULL;
 	lab->nodes = NULL;
 	lab->caps = NULL;
 	lab->pcap_paths = NULL;

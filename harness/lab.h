@@ -29,6 +29,7 @@ struct lab {
 	int switch_nsfd;           /* holds the bridges of shared segments, or -1 */
 	struct nl_sock *switch_nl;
 	char **pcap_paths;         /* one per link */
+	int *ifindex;              /* [link * nnodes + node]: a member's interface index, 0 if none */
 };
 
 /*
