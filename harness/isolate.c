@@ -43,9 +43,12 @@ static void parent_wait(pid_t pid, int lifeline)
 			_exit(2);
 	}
 	close(lifeline);
+	/* _exit: this process only relays; exit-time hooks (LeakSanitizer's ptrace-based
+	 * check cannot work across the PID namespace) must not replace the child's status. */
+	fflush(stdout);
 	if (WIFEXITED(status))
-		exit(WEXITSTATUS(status));
-	exit(128 + WTERMSIG(status));
+		_exit(WEXITSTATUS(status));
+	_exit(128 + WTERMSIG(status));
 }
 
 /* Mounts the isolated child needs: nothing propagates back to the host. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "luax.h"
+#include "signals.h"
 
 static const char RUN_KEY = 'r';
 
@@ -62,6 +63,14 @@ int lx_error(lua_State *L, const char *fmt, ...)
 	return lua_error(L);
 }
 
+int lx_interrupted(lua_State *L)
+{
+	const char *name = signals_received() ? sigabbrev_np(signals_received()) : NULL;
+	if (name == NULL)
+		return lx_error(L, "interrupted by a signal");
+	return lx_error(L, "interrupted by SIG%s", name);
+}
+
 double lx_deadline(lua_State *L, double seconds)
 {
 	return loop_now() + seconds * lx_run(L)->time_scale;
@@ -77,7 +86,7 @@ int lx_wait_flag(lua_State *L, const int *flag, double deadline)
 		loop_once(r->loop, left);
 	}
 	if (r->loop->interrupted)
-		return lx_error(L, "interrupted");
+		return lx_interrupted(L);
 	return *flag != 0;
 }
 
@@ -196,7 +205,7 @@ static int core_wait_file(lua_State *L)
 	loop_del(r->loop, fd);
 	close(fd);
 	if (interrupted)
-		return lx_error(L, "interrupted");
+		return lx_interrupted(L);
 	lua_pushboolean(L, w.found);
 	return 1;
 }

@@ -249,7 +249,7 @@ static int proc_wait_line(lua_State *L)
 	double deadline = lx_deadline(L, luaL_checknumber(L, 3));
 	while (p->nlines < want && p->out >= 0 && loop_now() < deadline) {
 		if (p->run->loop->interrupted)
-			return lx_error(L, "interrupted");
+			return lx_interrupted(L);
 		loop_once(p->run->loop, deadline - loop_now());
 	}
 	lua_pushboolean(L, p->nlines >= want);
@@ -263,7 +263,7 @@ static int proc_wait(lua_State *L)
 	double deadline = lx_deadline(L, luaL_optnumber(L, 2, 30));
 	for (update_exit(p); !(p->exited && p->out < 0); update_exit(p)) {
 		if (p->run->loop->interrupted)
-			return lx_error(L, "interrupted");
+			return lx_interrupted(L);
 		if (loop_now() >= deadline)
 			break;
 		loop_once(p->run->loop, deadline - loop_now());

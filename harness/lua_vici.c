@@ -332,7 +332,7 @@ static int vici_next_event(lua_State *L)
 	char err[128];
 	while (v->nq == 0 && !v->closed_by_peer && loop_now() < deadline) {
 		if (v->run->loop->interrupted)
-			return lx_error(L, "interrupted");
+			return lx_interrupted(L);
 		loop_once(v->run->loop, deadline - loop_now());
 	}
 	if (v->nq == 0) {

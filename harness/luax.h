@@ -22,6 +22,8 @@ void lx_set_run(lua_State *L, struct run *r);
 ** vpnlab.lua is reported where the user wrote it).
 */
 int lx_error(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Raise "interrupted by SIGINT" (or the signal received) at the user's line. */
+int lx_interrupted(lua_State *L);
 /* "file:line: " of that frame, pushed on the stack ("" if none). */
 void lx_where(lua_State *L);
 

@@ -25,7 +25,7 @@ end
 -- Where a key path lives in a source text: the line of each key in turn, each
 -- searched from the line of the previous one. Falls back to the last line found.
 local function locate(source, path)
-  if not source then return nil end
+  if not source or not source.text then return nil end
   local lines = {}
   for line in (source.text .. "\n"):gmatch("(.-)\n") do lines[#lines + 1] = line end
   local at = 1

@@ -7,7 +7,7 @@ return {
     gateway = { kind = "host" },
   },
   links = {
-    wan = { "home", "gateway", net = "10.0.0.0/8" },
-    lan = { "home", "client", net = "10.1.2.0/24" },
+    wan = { "home", "gateway", net = "10.0.0.0/8" },    -- OVERLAP
+    lan = { "home", "client", net = "10.1.2.0/24" },    -- OVERLAP
   },
 }
