@@ -434,6 +434,8 @@ static void test_host_errors(void)
 
 	FAILS(initramfs_add_file_from(A, "x", 0644, "/nonexistent/busybox"),
 	      "/nonexistent/busybox: No such file", "missing host file refused, named");
+	FAILS(initramfs_add_file_from(A, "x", 0644, NULL), "empty host path",
+	      "NULL host path refused");
 	FAILS(initramfs_add_file_from(A, "x", 0644, "/"), "not a regular file",
 	      "host directory refused");
 	ok(mkfifo(tpath("fifo"), 0600) == 0, "mkfifo for the FIFO case");
