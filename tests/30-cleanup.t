@@ -16,35 +16,8 @@
 #
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
 
-case ${VPNLAB:-} in /*|'') ;; */*) VPNLAB=$PWD/$VPNLAB ;; esac
-cd "$(dirname "$0")/.." || exit 2
-VPNLAB=${VPNLAB:-./vpnlab}
-tmp=$(mktemp -d /tmp/vpnlab-30-cleanup.XXXXXX) || exit 2
-
-n=0
-bad=0
-ok() {   # ok STATUS DESC [DIAG...]: one test point; STATUS 0 passes
-	local status=$1 desc=$2
-	shift 2
-	n=$((n + 1))
-	if [ "$status" -eq 0 ]; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		bad=1
-		local line
-		for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-	fi
-}
-is() {   # is GOT WANT DESC
-	[ "$1" = "$2" ]
-	ok $? "$3" "got:      '$1'" "expected: '$2'"
-}
-finish() {
-	echo "1..$n"
-	if [ $bad -eq 0 ]; then rm -rf "$tmp"; else echo "# results kept in $tmp"; fi
-	exit $bad
-}
+TEST_NAME=30-cleanup
+. "$(dirname "$0")/lib.sh"
 
 OTHERS='swr-|vicitest'
 
