@@ -194,7 +194,20 @@ is "$(get "$d" 7 at)|$(get "$d" 7 got)|$(get "$d" 7 expected)" "$(marker "$f" is
 	"point 7 (vpnlab.is): at, got and expected"
 is "$(get "$d" 8 at)" "$(marker "$f" ok)" "point 8 (vpnlab.ok): at is the scenario's file:line"
 
-# ---- 3. both in one run: a failed scenario does not stop the next --------------
+# ---- 3. middlebox-wrong: the NAT and the firewall block really act ------------
+
+f=tests/scenarios/fail/middlebox-wrong.lua
+check_run middlebox "$f" "ok not ok not not ok" "3 passed, 3 failed"
+d=$tmp/middlebox.dump
+wan=$dir/wan.pcap
+is "$(get "$d" 2 at)" "$(marker "$f" blocked-tunnel)" "point 2 (blocked tunnel): at is the scenario's file:line"
+check_wire "$d" 4 "$f" blocked-wan "$wan" '^expected at least one packet matching link=wan udp=4500$' seen_instead
+like "$(get "$d" 4 seen_instead)" 'ike: [1-9]' "point 4 (firewall): seen_instead shows only the IKE on 500"
+check_wire "$d" 5 "$f" nat-hides-lan "$wan" '^expected at least one packet matching link=wan src=192\.168\.1\.0/24$' seen_instead
+[ -z "$(tcpdump -nr "$wan" src net 192.168.1.0/24 2>/dev/null)" ]
+ok $? "point 5 (NAT): tcpdump agrees no LAN source address is in the wan pcap"
+
+# ---- 4. both in one run: a failed scenario does not stop the next --------------
 
 run both tests/scenarios/fail/direct-quiet.lua tests/scenarios/fail/home-nat-wrong.lua
 is "$(cat "$tmp/both.rc")" 1 "both: exit status 1"

@@ -2,8 +2,7 @@
 -- ruleset, loaded atomically into the router's namespace by the C half.
 --
 --   nat = { outside = "wan" }          masquerade everything leaving "wan"
---   firewall = { block = { {proto = "udp", port = 4500} },   drop forwarded udp/4500
---                esp = "drop" }                              drop IP protocol 50
+--   firewall = { block = { {proto = "udp", port = 4500} } }  drop forwarded udp/4500
 
 local M = {}
 
@@ -37,11 +36,6 @@ local function forward_chain(node, fw)
     "  chain filter_forward {",
     "    type filter hook forward priority filter; policy accept;",
   }
-  if fw.esp == "drop" then
-    lines[#lines + 1] = '    meta l4proto esp counter drop comment "esp drop"'
-  elseif fw.esp ~= nil and fw.esp ~= "pass" then
-    error(string.format("node '%s': firewall esp must be \"pass\" or \"drop\"", node), 0)
-  end
   for _, rule in ipairs(fw.block or {}) do
     lines[#lines + 1] = string.format("    %s counter drop %s", match(node, rule), tag(node, rule))
   end
@@ -75,8 +69,8 @@ function M.block_command(name, rule, verb)
                        match(name, rule), tag(name, rule))
 end
 
-function M.unblock_command(name, rule)
-  return "delete rule inet vpnlab filter_forward handle HANDLE\n"
+function M.unblock_command(handle)
+  return string.format("delete rule inet vpnlab filter_forward handle %s\n", handle)
 end
 
 -- Find the handle of a block rule in `nft -a list chain` output.

@@ -13,7 +13,7 @@ local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "
                       sysctl = "table", description = "string" }
 local LINK_FIELDS = { net = "string", addrs = "table", description = "string" }
 local NAT_FIELDS = { outside = "string" }
-local FIREWALL_FIELDS = { block = "table", esp = "string" }
+local FIREWALL_FIELDS = { block = "table" }
 local RULE_FIELDS = { proto = "string", port = "number", sport = "number" }
 local TOP_FIELDS = { nodes = "table", links = "table", name = "string", description = "string" }
 
