@@ -64,7 +64,6 @@ end
 function Link:packets(filter)
   local f = { link = self.name }
   for k, v in pairs(filter or {}) do f[k] = v end
-  if not self.name then f.link = nil end
   return core.packets(f)
 end
 function Link:pcap() return self.name and core.lab_pcap(self.name) or info.results end
@@ -146,15 +145,11 @@ end
 -- Block or unblock traffic through this router mid-run: node:block{proto="udp", port=4500}.
 function Node:block(rule) self:nft(middlebox.block_command(self.name, rule, "add")) end
 function Node:unblock(rule)
-  local handle_cmd = middlebox.unblock_command(self.name, rule)
   local out = core.lab_nft(self.name, "list chain inet vpnlab filter_forward", true, true)
   local handle = out and middlebox.find_handle(out, rule)
   if not handle then core.raise("no block rule matching that in '" .. self.name .. "'") end
-  self:nft(handle_cmd:gsub("HANDLE", handle))
+  self:nft(middlebox.unblock_command(handle))
 end
-
--- Endpoint drivers attach themselves as node methods (node:strongswan{...}).
-function vpnlab._node_method(name, fn) Node[name] = fn end
 
 -- Starting a lab -----------------------------------------------------------
 
@@ -214,6 +209,6 @@ function vpnlab.start(topo, overrides)
 end
 
 -- Endpoint drivers register themselves on load.
-require("vpnlab.strongswan").attach(vpnlab, Node)
+require("vpnlab.strongswan").attach(Node)
 
 return vpnlab

@@ -150,7 +150,7 @@ local function write(path, text)
 end
 
 -- Start charon in node and load its config. Returns the handle.
-local function start(vpnlab, node, spec)
+local function start(node, spec)
   spec = spec or {}
   check_spec(node.name, spec)
   local info = core.info()
@@ -301,8 +301,9 @@ end
 
 function Charon:alive() return self.proc:alive() end
 
-function M.attach(vpnlab, Node)
-  function Node:strongswan(spec) return start(vpnlab, self, spec) end
+-- Endpoint drivers attach themselves as node methods: node:strongswan{...}.
+function M.attach(Node)
+  function Node:strongswan(spec) return start(self, spec) end
 end
 
 return M
