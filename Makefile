@@ -10,7 +10,7 @@ DEB_PKGS := build-essential pkg-config clang liblua5.4-dev libnl-3-dev \
             libnl-route-3-dev libnftables-dev libpcap-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
-            iproute2 iputils-ping nftables perl tcpdump cpio busybox-static python3 python3-yaml
+            iproute2 iputils-ping nftables perl procps tcpdump cpio busybox-static python3 python3-yaml
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
