@@ -4,7 +4,9 @@
 ** sysctls). Model errors come back as nil, message, {link=, node=} so the
 ** Lua half can point at the topology file's line; kernel errors likewise.
 */
+#include <math.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,13 +87,60 @@ static int add_members(lua_State *L, struct topo *t, int link, struct topo_error
 	return 0;
 }
 
+/*
+** Number field key of the table at idx into *v, NAN when absent (the topo
+** setters' "not given"); -1 if it is not a number or is itself a NaN.
+*/
+static int field_number(lua_State *L, int idx, const char *key, double *v)
+{
+	int isnum = 1;
+
+	lua_getfield(L, idx, key);
+	*v = lua_isnil(L, -1) ? NAN : (double)lua_tonumberx(L, -1, &isnum);
+	if (!lua_isnil(L, -1) && isnum && isnan(*v))
+		isnum = 0;
+	lua_pop(L, 1);
+	return isnum ? 0 : -1;
+}
+
+static int link_fail(struct topo *t, int link, struct topo_error *e, const char *what)
+{
+	snprintf(e->msg, sizeof(e->msg), "link '%s': %s", t->links[link].name, what);
+	e->link = link;
+	e->node = -1;
+	return -1;
+}
+
+/* delay/jitter/loss (ms, ms, %) and mtu of the link table on top of the stack. */
+static int link_extras(lua_State *L, struct topo *t, int link, struct topo_error *e)
+{
+	double delay, jitter, loss, mtu;
+
+	if (field_number(L, -1, "delay", &delay) < 0 || field_number(L, -1, "jitter", &jitter) < 0 ||
+	    field_number(L, -1, "loss", &loss) < 0 || field_number(L, -1, "mtu", &mtu) < 0)
+		return link_fail(t, link, e, "delay, jitter, loss and mtu must be numbers (not NaN)");
+	if (!isnan(delay) || !isnan(jitter) || !isnan(loss))
+		if (topo_link_set_netem(t, link, delay, jitter, loss, e) < 0)
+			return -1;
+	if (isnan(mtu))
+		return 0;
+	if (!(mtu >= TOPO_MTU_MIN && mtu <= TOPO_MTU_MAX) || mtu != (double)(int)mtu) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "mtu must be a whole number from %d to %d, not %g",
+		         TOPO_MTU_MIN, TOPO_MTU_MAX, mtu);
+		return link_fail(t, link, e, what);
+	}
+	return topo_link_set_mtu(t, link, (int)mtu, e);
+}
+
 static int add_links(lua_State *L, struct topo *t, struct topo_error *e)
 {
 	lua_getfield(L, 1, "links");
 	luaL_checktype(L, -1, LUA_TTABLE);
 	for (lua_Integer i = 1; lua_geti(L, -1, i) == LUA_TTABLE; i++) {
 		int li = topo_add_link(t, field_string(L, -1, "name"), field_string(L, -1, "net"), e);
-		if (li < 0 || add_members(L, t, li, e) < 0)
+		if (li < 0 || link_extras(L, t, li, e) < 0 || add_members(L, t, li, e) < 0)
 			return -1;
 		lua_pop(L, 1);
 	}
@@ -152,13 +201,15 @@ static int lab_start(lua_State *L)
 		return n;
 	}
 	if (lab_build(lab, r->dir, &r->t0, &r->tl, err, sizeof(err)) < 0) {
+		struct topo_error at = { "", lab->fail_link, -1 };   /* lets Lua point at the link */
+		int n = push_fail(L, err, &lab->topo, &at);
 		topo_free(&lab->topo);
 		free(lab);
-		return push_fail(L, err, NULL, NULL);
+		return n;
 	}
 	r->lab = lab;
 	r->lab_up_seconds = loop_now() - started;
-	for (size_t i = 0; i < lab->topo.nlinks; i++)
+	for (size_t i = 0; i < lab->ncaps; i++)   /* both ends of a veth link: either drains the pair */
 		loop_add(r->loop, lab->caps[i].fd, POLLIN, on_capture, &lab->caps[i]);
 	lua_pushboolean(L, 1);
 	return 1;

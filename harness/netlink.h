@@ -35,5 +35,33 @@ int netlink_up(struct nl_sock *sk, int ifindex, char *err, size_t errlen);
 int netlink_addr(struct nl_sock *sk, int ifindex, uint32_t addr, int plen, char *err, size_t errlen);
 int netlink_route(struct nl_sock *sk, uint32_t dst, int plen, uint32_t via, int ifindex,
                   char *err, size_t errlen);
+/* Set an interface's MTU; err carries the kernel's own message when it gives one. */
+int netlink_set_mtu(struct nl_sock *sk, int ifindex, int mtu, char *err, size_t errlen);
+
+/* What netlink_netem installs; a negative field is "not set". */
+struct netlink_netem_opts {
+	int delay_us;           /* added to every packet leaving the interface */
+	int jitter_us;          /* delay varies by up to this much (netem then reorders) */
+	double loss_pct;        /* 0..100, independent per packet */
+};
+/*
+** Make netem the root qdisc of ifindex (egress). When the kernel has no
+** netem (no sch_netem module), err starts with NETLINK_NO_NETEM and ends
+** with the kernel's message, so the user knows to use a full kernel.
+*/
+#define NETLINK_NO_NETEM \
+	"delay/loss need the kernel's netem qdisc (sch_netem), which this kernel lacks"
+int netlink_netem(struct nl_sock *sk, int ifindex, const struct netlink_netem_opts *ne,
+                  char *err, size_t errlen);
+/* The probability netem wants for a loss in percent: 0..UINT32_MAX (100 %). */
+uint32_t netlink_loss_prob(double pct);
+
+/*
+** The kernel's error text (NLMSGERR_ATTR_MSG of an extended ack) in one
+** netlink message of len bytes, copied into out (non-printables as '?').
+** 0 if found, -1 if the message is not an error carrying one.
+*/
+#define NETLINK_ACK_MAX 160
+int netlink_ack_message(const void *msg, size_t len, char *out, size_t outlen);
 
 #endif

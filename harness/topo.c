@@ -5,6 +5,7 @@
 */
 #include "topo.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,9 @@ int topo_add_link(struct topo *t, const char *name, const char *cidr, struct top
 	strcpy(links[t->nlinks].name, name);
 	links[t->nlinks].net = addr;
 	links[t->nlinks].plen = plen;
+	links[t->nlinks].delay_us = -1;
+	links[t->nlinks].jitter_us = -1;
+	links[t->nlinks].loss_pct = -1;
 	return (int)t->nlinks++;
 }
 
@@ -272,6 +276,59 @@ int topo_set_nat_outside(struct topo *t, int node, int link, struct topo_error *
 			    n->name, t->links[n->nat_outside].name);
 	n->nat_outside = link;
 	return 0;
+}
+
+/* A given (not NAN) value outside lo..hi; also catches infinities. */
+static int out_of_range(double v, double lo, double hi)
+{
+	return !isnan(v) && !(v >= lo && v <= hi);
+}
+
+/* Milliseconds (checked to be in range) to whole microseconds; NAN -> -1. */
+static int ms_to_us(double ms)
+{
+	return isnan(ms) ? -1 : (int)(ms * 1000.0 + 0.5);
+}
+
+int topo_link_set_netem(struct topo *t, int link, double delay_ms, double jitter_ms,
+                        double loss_pct, struct topo_error *err)
+{
+	struct topo_link *l;
+
+	if (link < 0 || (size_t)link >= t->nlinks)
+		return fail(err, -1, -1, "no link with index %d", link);
+	l = &t->links[link];
+	if (out_of_range(delay_ms, 0, TOPO_DELAY_MAX_MS))
+		return fail(err, link, -1, "link '%s': delay must be 0..%d ms, not %g", l->name,
+			    TOPO_DELAY_MAX_MS, delay_ms);
+	if (out_of_range(jitter_ms, 0, TOPO_DELAY_MAX_MS))
+		return fail(err, link, -1, "link '%s': jitter must be 0..%d ms, not %g", l->name,
+			    TOPO_DELAY_MAX_MS, jitter_ms);
+	if (!isnan(jitter_ms) && isnan(delay_ms))
+		return fail(err, link, -1, "link '%s': jitter needs a delay to vary", l->name);
+	if (out_of_range(loss_pct, 0, 100))
+		return fail(err, link, -1, "link '%s': loss must be 0..100 (percent), not %g", l->name,
+			    loss_pct);
+	l->delay_us = ms_to_us(delay_ms);
+	l->jitter_us = ms_to_us(jitter_ms);
+	l->loss_pct = isnan(loss_pct) ? -1 : loss_pct;
+	return 0;
+}
+
+int topo_link_set_mtu(struct topo *t, int link, int mtu, struct topo_error *err)
+{
+	if (link < 0 || (size_t)link >= t->nlinks)
+		return fail(err, -1, -1, "no link with index %d", link);
+	if (mtu != 0 && (mtu < TOPO_MTU_MIN || mtu > TOPO_MTU_MAX))
+		return fail(err, link, -1, "link '%s': mtu must be %d..%d, not %d", t->links[link].name,
+			    TOPO_MTU_MIN, TOPO_MTU_MAX, mtu);
+	t->links[link].mtu = mtu;
+	return 0;
+}
+
+int topo_link_has_netem(const struct topo_link *l)
+{
+	return l->delay_us >= 0 || l->jitter_us >= 0 || l->loss_pct >= 0;
 }
 
 /* ---- validation ---- */

@@ -32,12 +32,25 @@ struct topo_member {
 	uint32_t addr;            /* host byte order; 0 until assigned */
 };
 
+/*
+** Impairments and MTU of a link. netem runs on every member's egress, so
+** each direction crosses one netem: a delay of 50 ms gives ~100 ms RTT.
+** Defaults mean "none": no qdisc is installed and the MTU is the kernel's.
+*/
+#define TOPO_DELAY_MAX_MS 60000   /* delay and jitter: a minute is plenty for a test */
+#define TOPO_MTU_MIN      68      /* the IPv4 minimum (RFC 791) */
+#define TOPO_MTU_MAX      65535
+
 struct topo_link {
 	char name[TOPO_IFNAME_MAX];
 	uint32_t net;             /* host byte order, masked */
 	int plen;
 	struct topo_member *members;
 	size_t nmembers;
+	int delay_us;             /* one-way delay added on each egress; -1: none */
+	int jitter_us;            /* random variation of delay; -1: none (needs delay) */
+	double loss_pct;          /* 0..100 per egress; -1: none */
+	int mtu;                  /* 0: the kernel's default */
 };
 
 struct topo_route {
@@ -73,6 +86,17 @@ int topo_add_link(struct topo *t, const char *name, const char *cidr, struct top
 /* addr 0 means "assign automatically" */
 int topo_link_add_member(struct topo *t, int link, int node, uint32_t addr, struct topo_error *err);
 int topo_set_nat_outside(struct topo *t, int node, int link, struct topo_error *err);
+/*
+** netem fields of a link: delay and jitter in milliseconds (0..TOPO_DELAY_MAX_MS,
+** kept to the microsecond), loss in percent (0..100). NAN means "not given";
+** jitter needs a delay. Nothing is changed on error. 0 or -1 with err filled.
+*/
+int topo_link_set_netem(struct topo *t, int link, double delay_ms, double jitter_ms,
+                        double loss_pct, struct topo_error *err);
+/* mtu TOPO_MTU_MIN..TOPO_MTU_MAX, or 0 for the kernel's default. 0 or -1. */
+int topo_link_set_mtu(struct topo *t, int link, int mtu, struct topo_error *err);
+/* Whether the link needs a netem qdisc (any of delay, jitter, loss given). */
+int topo_link_has_netem(const struct topo_link *l);
 
 int topo_node_index(const struct topo *t, const char *name);   /* -1 if none */
 int topo_link_index(const struct topo *t, const char *name);   /* -1 if none */

@@ -11,11 +11,16 @@ local M = {}
 
 local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "any",
                       sysctl = "table", description = "string" }
-local LINK_FIELDS = { net = "string", addrs = "table", description = "string" }
+local LINK_FIELDS = { net = "string", addrs = "table", description = "string",
+                      delay = "number", jitter = "number", loss = "number", mtu = "number" }
 local NAT_FIELDS = { outside = "string" }
-local FIREWALL_FIELDS = { block = "table" }
+local FIREWALL_FIELDS = { block = "table", esp = "string", stateful = "boolean", outside = "string" }
 local RULE_FIELDS = { proto = "string", port = "number", sport = "number" }
 local TOP_FIELDS = { nodes = "table", links = "table", name = "string", description = "string" }
+
+-- Limits of the link fields (topo.h keeps the same ones).
+local DELAY_MAX_MS = 60000
+local MTU_MIN, MTU_MAX = 68, 65535
 
 -- An error with its location, raised as is (level 0: we built the position ourselves).
 local function fail(where, fmt, ...)
@@ -99,10 +104,44 @@ local function validate_node(t, name, node)
   end
   if node.firewall then
     check_fields(t, { "nodes", name, "firewall" }, node.firewall, FIREWALL_FIELDS, "firewall of '" .. name .. "'")
+    local esp = node.firewall.esp
+    if esp ~= nil and esp ~= "pass" and esp ~= "drop" then
+      fail(where_of(t, { "nodes", name, "firewall", "esp" }),
+           "firewall of '%s': esp must be \"pass\" or \"drop\", not \"%s\"", name, esp)
+    end
+    local outside = node.firewall.outside
+    if outside ~= nil and not t.links[outside] then
+      fail(where_of(t, { "nodes", name, "firewall", "outside" }),
+           "firewall of '%s': outside '%s' is not a link", name, outside)
+    end
     for i, rule in ipairs(node.firewall.block or {}) do
       check_type(t, { "nodes", name, "block" }, rule, "table")
       check_fields(t, { "nodes", name, "block" }, rule, RULE_FIELDS, "block rule " .. i .. " of '" .. name .. "'")
     end
+  end
+end
+
+-- A number field of a link within lo..hi (NaN fails every comparison).
+local function check_range(t, name, key, v, lo, hi, unit)
+  if v ~= nil and not (v >= lo and v <= hi) then
+    fail(where_of(t, { "links", name, key }), "link '%s': %s must be %s..%s%s, not %s",
+         name, key, lo, hi, unit, tostring(v))
+  end
+end
+
+-- delay/jitter (ms), loss (%), mtu: netem runs on every member's egress, so
+-- each direction crosses one netem (delay = 50 gives an RTT of ~100 ms).
+local function validate_impairments(t, name, link)
+  check_range(t, name, "delay", link.delay, 0, DELAY_MAX_MS, " ms")
+  check_range(t, name, "jitter", link.jitter, 0, DELAY_MAX_MS, " ms")
+  if link.jitter ~= nil and link.delay == nil then
+    fail(where_of(t, { "links", name, "jitter" }), "link '%s': jitter needs a delay to vary", name)
+  end
+  check_range(t, name, "loss", link.loss, 0, 100, " (percent)")
+  check_range(t, name, "mtu", link.mtu, MTU_MIN, MTU_MAX, "")
+  if link.mtu ~= nil and math.type(link.mtu) ~= "integer" and link.mtu % 1 ~= 0 then
+    fail(where_of(t, { "links", name, "mtu" }), "link '%s': mtu must be a whole number, not %s",
+         name, tostring(link.mtu))
   end
 end
 
@@ -119,6 +158,7 @@ local function validate_link(t, name, link)
   for k, v in pairs(link) do if math.type(k) ~= "integer" then named[k] = v end end
   check_fields(t, path, named, LINK_FIELDS, "link '" .. name .. "'")
   if not link.net then fail(where_of(t, path), "link '%s' needs net = \"a.b.c.d/len\"", name) end
+  validate_impairments(t, name, link)
 end
 
 -- Check a whole topology; raise "file:line: message" on the first problem.
@@ -190,12 +230,14 @@ function M.override(t, over, where)
 end
 
 -- The normalized form core.lab_start takes: ordered arrays, members as {node, addr}.
+-- Nodes keep their firewall table (block, esp, stateful); links keep delay,
+-- jitter, loss and mtu, and say netem = true when any impairment is set.
 function M.normalize(t)
   local spec = { nodes = {}, links = {} }
   for _, name in ipairs(sorted_keys(t.nodes)) do
     local n = t.nodes[name]
     spec.nodes[#spec.nodes + 1] = { name = name, kind = n.kind or "host",
-                                    nat_outside = n.nat and n.nat.outside }
+                                    nat_outside = n.nat and n.nat.outside, firewall = n.firewall }
   end
   for _, name in ipairs(sorted_keys(t.links)) do
     local l = t.links[name]
@@ -203,7 +245,11 @@ function M.normalize(t)
     for _, node in ipairs(l) do
       members[#members + 1] = { node = node, addr = l.addrs and l.addrs[node] }
     end
-    spec.links[#spec.links + 1] = { name = name, net = l.net, members = members }
+    spec.links[#spec.links + 1] = {
+      name = name, net = l.net, members = members,
+      delay = l.delay, jitter = l.jitter, loss = l.loss, mtu = l.mtu,
+      netem = l.delay ~= nil or l.jitter ~= nil or l.loss ~= nil,
+    }
   end
   return spec
 end

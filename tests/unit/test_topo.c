@@ -5,6 +5,7 @@
 #include "topo.h"
 #include "unit.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -979,6 +980,131 @@ static void test_determinism(void)
 	topo_free(&y);
 }
 
+
+/* ---- link impairments and MTU ---- */
+
+/* The impairment fields of link l as "delay jitter loss mtu", e.g. "50000 -1 0 0". */
+static const char *IMP(const struct topo *t, int l)
+{
+	const struct topo_link *k = &t->links[l];
+	char *b = buf();
+
+	snprintf(b, 64, "%d %d %g %d", k->delay_us, k->jitter_us, k->loss_pct, k->mtu);
+	return b;
+}
+
+/* A failing set_netem: -1, the message, err->link, and nothing changed. */
+static void netem_fails(struct topo *t, int l, double d, double j, double loss, const char *msg)
+{
+	struct topo_error e = { "", -2, -2 };
+	const char *before = IMP(t, l);
+	char w[128];
+
+	snprintf(w, sizeof w, "netem rejected: %s", msg);
+	ok(topo_link_set_netem(t, l, d, j, loss, &e) < 0, w);
+	is_str(e.msg, msg, "  its message");
+	ok(e.link == l && e.node == -1, "  err->link is the link, err->node -1");
+	is_str(IMP(t, l), before, "  the link is unchanged");
+}
+
+static void test_impairment_defaults(void)
+{
+	struct topo t;
+	struct topo_error e;
+	int l0, l1;
+
+	topo_init(&t);
+	l0 = link_(&t, "wan", "10.0.0.0/24");
+	is_str(IMP(&t, l0), "-1 -1 -1 0", "a new link: no delay, jitter, loss; default mtu");
+	ok(!topo_link_has_netem(&t.links[l0]), "a new link needs no netem");
+	ok(topo_link_set_netem(&t, l0, NAN, NAN, NAN, &e) == 0, "nothing given is accepted");
+	ok(!topo_link_has_netem(&t.links[l0]), "  and still needs no netem");
+	ok(topo_link_set_netem(&t, l0, 50, NAN, 0, &e) == 0, "delay 50 ms, loss 0 %");
+	is_str(IMP(&t, l0), "50000 -1 0 0", "  stored as 50000 us, no jitter, loss 0");
+	ok(topo_link_has_netem(&t.links[l0]), "  needs netem");
+	l1 = link_(&t, "lan", "10.0.1.0/24");
+	ok(topo_link_set_netem(&t, l1, 0, NAN, NAN, &e) == 0, "delay 0 alone");
+	ok(topo_link_has_netem(&t.links[l1]), "  is still a netem (the field was given)");
+	ok(topo_link_set_netem(&t, l1, 0.25, 0.0015, 100, &e) == 0, "fractions of a ms, loss 100 %");
+	is_str(IMP(&t, l1), "250 2 100 0", "  kept to the microsecond (rounded)");
+	ok(topo_link_set_netem(&t, l1, NAN, NAN, 2.5, &e) == 0, "loss alone, fractional percent");
+	is_str(IMP(&t, l1), "-1 -1 2.5 0", "  replaces the earlier fields");
+	ok(topo_link_set_netem(&t, l1, TOPO_DELAY_MAX_MS, TOPO_DELAY_MAX_MS, 0, &e) == 0,
+	   "delay and jitter at the maximum");
+	is_str(IMP(&t, l1), "60000000 60000000 0 0", "  60 s in microseconds");
+	topo_free(&t);
+}
+
+static void test_impairment_errors(void)
+{
+	struct topo t;
+	struct topo_error e = { "", -2, -2 };
+	int l0;
+
+	topo_init(&t);
+	l0 = link_(&t, "wan", "10.0.0.0/24");
+	ok(topo_link_set_netem(&t, l0, 10, 1, 5, &e) == 0, "a valid netem first");
+	netem_fails(&t, l0, -1, NAN, NAN, "link 'wan': delay must be 0..60000 ms, not -1");
+	netem_fails(&t, l0, 60000.5, NAN, NAN, "link 'wan': delay must be 0..60000 ms, not 60000.5");
+	netem_fails(&t, l0, INFINITY, NAN, NAN, "link 'wan': delay must be 0..60000 ms, not inf");
+	netem_fails(&t, l0, 5, -0.5, NAN, "link 'wan': jitter must be 0..60000 ms, not -0.5");
+	netem_fails(&t, l0, NAN, 5, NAN, "link 'wan': jitter needs a delay to vary");
+	netem_fails(&t, l0, NAN, NAN, 100.01, "link 'wan': loss must be 0..100 (percent), not 100.01");
+	netem_fails(&t, l0, NAN, NAN, -1, "link 'wan': loss must be 0..100 (percent), not -1");
+	netem_fails(&t, l0, NAN, NAN, -INFINITY, "link 'wan': loss must be 0..100 (percent), not -inf");
+	ok(topo_link_set_netem(&t, 7, 1, NAN, NAN, &e) < 0, "netem on a missing link index fails");
+	is_str(e.msg, "no link with index 7", "  and says so");
+	ok(topo_link_set_netem(&t, -1, 1, NAN, NAN, NULL) < 0, "netem without an err struct fails quietly");
+
+	ok(topo_link_set_mtu(&t, l0, 68, &e) == 0 && t.links[l0].mtu == 68, "mtu 68 (the minimum)");
+	ok(topo_link_set_mtu(&t, l0, 65535, &e) == 0 && t.links[l0].mtu == 65535, "mtu 65535 (the maximum)");
+	ok(topo_link_set_mtu(&t, l0, 67, &e) < 0, "mtu 67 is refused");
+	is_str(e.msg, "link 'wan': mtu must be 68..65535, not 67", "  with its message");
+	ok(e.link == l0 && e.node == -1, "  naming the link");
+	ok(topo_link_set_mtu(&t, l0, 65536, &e) < 0, "mtu 65536 is refused");
+	ok(topo_link_set_mtu(&t, l0, -1500, &e) < 0, "a negative mtu is refused");
+	is_int(t.links[l0].mtu, 65535, "  refusals leave the mtu as it was");
+	ok(topo_link_set_mtu(&t, l0, 0, &e) == 0 && t.links[l0].mtu == 0, "mtu 0 goes back to the default");
+	ok(topo_link_set_mtu(&t, 3, 1500, &e) < 0, "mtu on a missing link index fails");
+	topo_free(&t);
+}
+
+/* The fields survive growing the link array, adding members and topo_finish. */
+static void test_impairment_survives(void)
+{
+	struct topo t;
+	struct topo_error e;
+	char name[16], net[24];
+	int a, b, r, l0, l1, i;
+
+	topo_init(&t);
+	a = node(&t, "a", TOPO_HOST);
+	r = node(&t, "r", TOPO_ROUTER);
+	b = node(&t, "b", TOPO_HOST);
+	l0 = link_(&t, "slow", "10.0.0.0/24");
+	ok(topo_link_set_netem(&t, l0, 50, 5, 1.5, &e) == 0 && topo_link_set_mtu(&t, l0, 1280, &e) == 0,
+	   "slow: delay 50, jitter 5, loss 1.5, mtu 1280");
+	member(&t, l0, a, NULL);
+	member(&t, l0, r, NULL);
+	for (i = 1; i <= 20; i++) {   /* forces several reallocations of the link array */
+		snprintf(name, sizeof name, "x%d", i);
+		snprintf(net, sizeof net, "10.1.%d.0/24", i);
+		l1 = link_(&t, name, net);
+		member(&t, l1, r, NULL);
+		member(&t, l1, b, NULL);
+	}
+	ok(topo_link_set_mtu(&t, l1, 9000, &e) == 0, "the last link: mtu 9000");
+	ok(finish(&t) == 0, "the topology finishes");
+	is_str(IMP(&t, l0), "50000 5000 1.5 1280", "slow keeps its fields through growth and finish");
+	is_str(IMP(&t, l1), "-1 -1 -1 9000", "the last link keeps mtu 9000 and no netem");
+	is_str(IMP(&t, 5), "-1 -1 -1 0", "links in between keep the defaults");
+	ok(topo_link_has_netem(&t.links[l0]) && !topo_link_has_netem(&t.links[l1]),
+	   "only slow needs netem");
+	is_str(A(&t, a, l0), "10.0.0.1", "impairments do not disturb addressing");
+	is_str(R(&t, a, l1), "via 10.0.0.2 dev slow", "nor routing");
+	topo_free(&t);
+}
+
 int main(void)
 {
 	test_parse();
@@ -1001,5 +1127,8 @@ int main(void)
 	test_nat_reentry();
 	test_route_order();
 	test_determinism();
+	test_impairment_defaults();
+	test_impairment_errors();
+	test_impairment_survives();
 	return unit_done();
 }
