@@ -4,13 +4,14 @@
 VERSION  := 0.1.0
 CC       ?= cc
 BUILD    ?= build
-PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnftables libpcap
+PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libnftables libpcap liblzma
 
 DEB_PKGS := build-essential pkg-config clang liblua5.4-dev libnl-3-dev \
-            libnl-route-3-dev libnftables-dev libpcap-dev \
+            libnl-route-3-dev libnl-genl-3-dev libnftables-dev libpcap-dev liblzma-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
-            iproute2 iputils-ping nftables perl procps tcpdump cpio busybox-static python3 python3-yaml
+            iproute2 iputils-ping nftables perl procps tcpdump cpio busybox-static python3 python3-yaml \
+            qemu-system-x86 kmod
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -28,7 +29,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/harness/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit bench asan asan-build deps clean run
+.PHONY: all check unit bench asan asan-build deps clean run vm
 
 all: $(BUILD)/vpnlab vpnlab
 
@@ -49,10 +50,15 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
-# The test suite: unit tests, harness self-tests, every bundled scenario, and
-# the sanitizer build's unit tests and one real scenario. Ends with prove's summary.
-check: all unit asan-build
+# The test suite: unit tests, harness self-tests, every bundled scenario (those
+# needing kernel features this host lacks run in the VM), and the sanitizer
+# build's unit tests and one real scenario. Ends with prove's summary.
+check: all unit asan-build vm
 	prove -f tests/ tests/asan/
+
+# The vm backend's kernel and initramfs (downloaded once, instant when current).
+vm: all
+	./vpnlab vm prepare
 
 # ASan+UBSan build in its own folder (clang).
 asan-build:
@@ -67,7 +73,7 @@ asan: asan-build
 bench: all
 	./tests/bench/run
 
-run: all
+run: all vm
 	./vpnlab run scenarios/
 
 deps:

@@ -210,6 +210,51 @@ static int core_wait_file(lua_State *L)
 	return 1;
 }
 
+/*
+** core.require(name, ...): every named kernel feature must be present. An
+** unknown name is an error at the user's line. A missing one stops the
+** scenario so the runner can hand it to a backend that has it; that is only
+** possible before the first test point, so later it is an error.
+*/
+static int core_require(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	char missing[sizeof(r->missing)] = "";
+	int n = lua_gettop(L);
+
+	for (int i = 1; i <= n; i++) {
+		const char *name = luaL_checkstring(L, i);
+		int f = feature_from_name(name);
+		if (f < 0)
+			return lx_error(L, "unknown kernel feature '%s' (esp, ah, l2tp, ppp, netem, userns, nftables)", name);
+		if (!features_has(r->features, (enum feature)f)) {
+			size_t len = strlen(missing);
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "", name);
+		}
+	}
+	if (!missing[0])
+		return 0;
+	/* The subtest header is still pending while the scenario has printed nothing. */
+	if (r->tap->count > 0 || !r->tap->pending[0])
+		return lx_error(L, "this kernel lacks %s, required after the scenario printed output: "
+		                "put vpnlab.requires{...} at the top of the scenario", missing);
+	snprintf(r->missing, sizeof(r->missing), "%s", missing);
+	return lx_error(L, "this kernel lacks %s", missing);
+}
+
+/*
+** core.dataplane() -> "kernel" or "kernel-libipsec". Probed on first use, not
+** at start: in a fresh VM the first XFRM state loads the crypto modules.
+*/
+static int core_dataplane(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	if (r->dataplane == NULL)
+		r->dataplane = features_has(r->features, FEATURE_ESP) ? "kernel" : "kernel-libipsec";
+	lua_pushstring(L, r->dataplane);
+	return 1;
+}
+
 static int core_info(lua_State *L)
 {
 	struct run *r = lx_run(L);
@@ -226,8 +271,6 @@ static int core_info(lua_State *L)
 	lua_setfield(L, -2, "scenario");
 	lua_pushstring(L, r->backend);
 	lua_setfield(L, -2, "backend");
-	lua_pushstring(L, r->dataplane);
-	lua_setfield(L, -2, "dataplane");
 	lua_pushnumber(L, r->time_scale);
 	lua_setfield(L, -2, "time_scale");
 	return 1;
@@ -246,6 +289,8 @@ void lx_open_core(lua_State *L)
 		{ "mkdir", core_mkdir },
 		{ "wait_file", core_wait_file },
 		{ "info", core_info },
+		{ "require", core_require },
+		{ "dataplane", core_dataplane },
 		{ NULL, NULL },
 	};
 	luaL_setfuncs(L, fns, 0);

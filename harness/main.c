@@ -1,7 +1,8 @@
 /*
-** main.c: the command line. `vpnlab run` collects scenario files, isolates
-** the runner, runs each scenario as a TAP subtest and exits 0 (all passed),
-** 1 (a test point failed) or 2 (usage or scenario error).
+** main.c: the command line. `vpnlab run` collects scenario files and hands
+** them to the runner; `vpnlab vm prepare` caches a stock kernel for the vm
+** backend; `vpnlab doctor` says what this machine can run. Exit status: 0
+** all passed, 1 a test point failed, 2 usage or scenario error.
 */
 #include <dirent.h>
 #include <errno.h>
@@ -11,26 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
-
-#include "probe.h"
+#include "doctor.h"
+#include "guest.h"
 #include "isolate.h"
-#include "loop.h"
 #include "netns.h"
-#include "scenario.h"
-#include "signals.h"
-#include "tap.h"
+#include "probe.h"
+#include "runner.h"
+#include "vmcache.h"
+#include "vmprep.h"
 
-#define EXIT_FAILED 1
-#define EXIT_ERROR 2
+#define EXIT_FAILED RUNNER_EXIT_FAILED
+#define EXIT_ERROR RUNNER_EXIT_ERROR
 
 struct options {
 	const char *results;
 	const char *backend;
+	const char *cache;
+	const char *kernel;
+	double vm_timeout;
 	char **files;
 	int nfiles, capfiles;
 };
@@ -38,13 +39,23 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: vpnlab run [--results DIR] [--backend host|auto] SCENARIO.lua|FOLDER ...\n"
+	        "usage: vpnlab run [--results DIR] [--backend host|vm|auto] [--cache DIR] [--kernel PKG]\n"
+	        "                  [--vm-timeout SECONDS] SCENARIO.lua|FOLDER ...\n"
+	        "       vpnlab vm prepare [--kernel PACKAGE] [--cache DIR] [--force]\n"
+	        "       vpnlab doctor [--cache DIR]\n"
 	        "       vpnlab --help | --version\n"
 	        "\n"
 	        "Runs VPN scenarios in network-namespace labs with real daemons and reports TAP.\n"
-	        "  run        run scenario files; a folder means every *.lua below it, sorted\n"
-	        "  --results  where results folders go (default: ./results)\n"
-	        "  --backend  host (this kernel) or auto (default)\n"
+	        "  run         run scenario files; a folder means every *.lua below it, sorted\n"
+	        "  --results   where results folders go (default: ./results)\n"
+	        "  --backend   host: this kernel; vm: a stock kernel under QEMU; auto (default):\n"
+	        "              the host, and the VM for scenarios needing what the host lacks\n"
+	        "  --cache     the VM image cache (default: $XDG_CACHE_HOME/vpnlab or ~/.cache/vpnlab)\n"
+	        "  --kernel    the kernel package to prepare or boot (default: what linux-image-amd64\n"
+	        "              depends on; run: the one prepared last)\n"
+	        "  vm prepare  download the kernel package (apt-get download, never installed), build\n"
+	        "              its module index and an initramfs; instant when the cache is current\n"
+	        "  doctor      kernel features, daemons, VM image and acceleration, with hints\n"
 	        "Exit status: 0 every test point passed, 1 one failed, 2 usage or scenario error.\n");
 }
 
@@ -118,21 +129,27 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "results", required_argument, NULL, 'r' },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "vm-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:b:c:k:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->results = optarg; break;
 		case 'b': o->backend = optarg; break;
+		case 'c': o->cache = optarg; break;
+		case 'k': o->kernel = optarg; break;
+		case 't': o->vm_timeout = strtod(optarg, NULL); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
-	if (strcmp(o->backend, "host") != 0 && strcmp(o->backend, "auto") != 0) {
-		fprintf(stderr, "vpnlab: unknown backend '%s' (host or auto)\n", o->backend);
+	if (strcmp(o->backend, "host") && strcmp(o->backend, "vm") && strcmp(o->backend, "auto")) {
+		fprintf(stderr, "vpnlab: unknown backend '%s' (host, vm or auto)\n", o->backend);
 		return -1;
 	}
 	if (optind >= argc) {
@@ -149,149 +166,95 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 	return 0;
 }
 
-/* results/<YYYYmmdd-HHMMSS>-<pid>, and results/latest pointing at it. */
-static int make_results_dir(const char *root, char *out, size_t len)
+static int cmd_run(struct options *o, int argc, char **argv)
 {
-	char stamp[32], link[PATH_MAX];
-	time_t now = time(NULL);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-	if (mkdir(root, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "vpnlab: cannot create %s: %s\n", root, strerror(errno));
-		return -1;
+	const char *t = getenv("VPNLAB_VM_TIMEOUT");
+	if (t && *t)
+		o->vm_timeout = strtod(t, NULL);
+	if (parse_run_args(o, argc, argv) < 0)
+		return EXIT_ERROR;
+	struct runner_opts ro = {
+		.results_root = o->results, .backend = o->backend, .cache_root = o->cache,
+		.vm_package = o->kernel, .vm_timeout = o->vm_timeout, .files = o->files,
+		.nfiles = o->nfiles,
+	};
+	return runner_main(&ro);
+}
+
+/* --cache, --kernel, --force for the vm and doctor commands. */
+static int parse_vm_args(struct options *o, int *force, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cache", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:k:fh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->cache = optarg; break;
+		case 'k': o->kernel = optarg; break;
+		case 'f': *force = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
 	}
-	snprintf(out, len, "%s/%s-%d", root, stamp, (int)getpid());
-	if (mkdir(out, 0755) < 0) {
-		fprintf(stderr, "vpnlab: cannot create %s: %s\n", out, strerror(errno));
+	if (optind < argc) {
+		fprintf(stderr, "vpnlab: unexpected argument '%s'\n", argv[optind]);
 		return -1;
-	}
-	snprintf(link, sizeof(link), "%s/latest", root);
-	unlink(link);
-	if (symlink(strrchr(out, '/') + 1, link) < 0) {
-		/* only a convenience */
 	}
 	return 0;
 }
 
-/* "scenarios/nat/ikev2.lua" -> "scenarios_nat_ikev2" */
-static void scenario_slug(const char *path, char *out, size_t len)
+static int cmd_vm_prepare(struct options *o, int argc, char **argv)
 {
-	size_t j = 0;
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	for (size_t i = 0; path[i] && j + 1 < len; i++) {
-		if (strcmp(path + i, ".lua") == 0)
-			break;
-		out[j++] = (path[i] == '/' || path[i] == '.') ? '_' : path[i];
-	}
-	out[j] = '\0';
-}
+	char root[PATH_MAX], err[1024];
+	struct vm_image img;
+	int force = 0;
 
-static const char *lib_dir(void)
-{
-	const char *d = getenv("VPNLAB_LUA_DIR");
-	return d && *d ? d : VPNLAB_SRCDIR "/lua";
-}
-
-static const char *src_dir(void)
-{
-	const char *d = getenv("VPNLAB_SRCDIR");
-	return d && *d ? d : VPNLAB_SRCDIR;
-}
-
-struct totals {
-	int scenarios, passed, failed, errors;
-};
-
-/* One scenario as one subtest; returns its result. */
-static void run_one(const char *file, int index, const char *results, const char *dataplane,
-                    struct loop *loop, struct tap *top, struct scenario_result *res)
-{
-	char slug[256], dir[PATH_MAX + 300], rundir[64], tapcopy[PATH_MAX + 320];
-	struct tap sub;
-
-	scenario_slug(file, slug, sizeof(slug));
-	snprintf(dir, sizeof(dir), "%s/%s", results, slug);
-	snprintf(rundir, sizeof(rundir), "/run/vpnlab/%d", index);
-	mkdir(dir, 0755);
-	mkdir(rundir, 0700);
-	snprintf(tapcopy, sizeof(tapcopy), "%s/tap.txt", dir);
-	tap_subtest_header(top, file);
-	tap_init(&sub, stdout, 1);
-	sub.copy = fopen(tapcopy, "we");
-	struct scenario_opts so = {
-		.path = file, .dir = dir, .rundir = rundir, .libdir = lib_dir(), .srcdir = src_dir(),
-		.backend = "host", .dataplane = dataplane, .time_scale = 1.0, .loop = loop, .tap = &sub,
-	};
-	scenario_run(&so, res);
-	if (res->error) {
-		char diag[2600] = "";
-		tap_yaml_kv(diag, sizeof(diag), "message", "scenario error");
-		tap_yaml_kv(diag, sizeof(diag), "error", res->message);
-		tap_point(&sub, 0, diag, "scenario ran to the end");
-		res->failed++;
-	}
-	tap_plan(&sub);
-	if (sub.copy != NULL)
-		fclose(sub.copy);
-	tap_point(top, !res->error && res->failed == 0, NULL, "%s (%d passed, %d failed%s, %.2f s)",
-	          file, res->passed, res->failed, res->skipped ? ", some skipped" : "", res->seconds);
-	tap_comment(top, "results: %s", dir);
-	tap_comment(top, "timing: lab up %.1f ms, teardown %.1f ms", res->lab_up * 1e3, res->teardown * 1e3);
-}
-
-static int run_all(struct options *o)
-{
-	char results[PATH_MAX], err[512];
-	struct loop loop;
-	struct tap top;
-	struct totals t = { 0, 0, 0, 0 };
-	struct utsname un;
-	const char *dataplane;
-
-	if (make_results_dir(o->results, results, sizeof(results)) < 0)
+	if (parse_vm_args(o, &force, argc, argv) < 0)
 		return EXIT_ERROR;
+	if (vmcache_root(o->cache, root, sizeof(root), err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab vm prepare: %s\n", err);
+		return EXIT_ERROR;
+	}
+	struct vmprep_opts po = { .cache_root = root, .package = o->kernel, .force = force,
+	                          .progress = stdout };
+	if (vmprep_run(&po, &img, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab vm prepare: %s\n", err);
+		return EXIT_ERROR;
+	}
+	printf("vm prepare: ready: %s %s (kernel %s) in %s\n", img.package, img.version, img.kver, img.dir);
+	return 0;
+}
+
+static int cmd_doctor(struct options *o, int argc, char **argv)
+{
+	char root[PATH_MAX], err[512];
+	struct features fs;
+	int force = 0, problems;
+
+	if (parse_vm_args(o, &force, argc, argv) < 0)
+		return EXIT_ERROR;
+	if (vmcache_root(o->cache, root, sizeof(root), err, sizeof(err)) < 0)
+		snprintf(root, sizeof(root), "(none: %s)", err);
+	/* Probes make scratch namespaces: do it isolated, like a run. */
 	if (isolate_enter(err, sizeof(err)) < 0 || netns_init(err, sizeof(err)) < 0) {
-		fprintf(stderr, "vpnlab: %s\n", err);
+		fprintf(stderr, "vpnlab doctor: %s\n", err);
 		return EXIT_ERROR;
 	}
-	loop_init(&loop);
-	if (signals_init(&loop) < 0) {
-		fprintf(stderr, "vpnlab: cannot watch signals\n");
-		return EXIT_ERROR;
-	}
-	/* Kernel ESP when the kernel has it; strongSwan's userspace ESP otherwise. */
-	dataplane = probe_xfrm(IPPROTO_ESP) ? "kernel" : "kernel-libipsec";
-	uname(&un);
-	tap_init(&top, stdout, 0);
-	tap_version(&top);
-	tap_comment(&top, "vpnlab %s, backend host, kernel %s, data plane %s", VPNLAB_VERSION,
-	            un.release, dataplane);
-	for (int i = 0; i < o->nfiles; i++) {
-		struct scenario_result res;
-		run_one(o->files[i], i + 1, results, dataplane, &loop, &top, &res);
-		t.scenarios++;
-		if (res.error) {
-			t.errors++;
-			tap_bail_out(&top, "%s", res.message);
-			break;
-		}
-		if (res.failed)
-			t.failed++;
-		else
-			t.passed++;
-	}
-	if (!t.errors)
-		tap_plan(&top);
-	loop_free(&loop);
-	fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed%s; results in %s\n",
-	        t.scenarios, t.scenarios == 1 ? "" : "s", t.passed, t.failed,
-	        t.errors ? ", stopped by a scenario error" : "", results);
-	return t.errors ? EXIT_ERROR : t.failed ? EXIT_FAILED : 0;
+	features_init(&fs);
+	problems = doctor_report(stdout, root, &fs);
+	return problems ? EXIT_FAILED : 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o = { .results = "results", .backend = "auto" };
+	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
@@ -306,14 +269,21 @@ int main(int argc, char **argv)
 		printf("vpnlab %s\n", VPNLAB_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "run")) {
-		int rc = parse_run_args(&o, argc - 1, argv + 1) < 0 ? EXIT_ERROR : run_all(&o);
-		for (int i = 0; i < o.nfiles; i++)
-			free(o.files[i]);
-		free(o.files);
-		return rc;
+	if (!strcmp(argv[1], "__guest") && argc == 3)
+		guest_main(argv[2]);   /* PID 1 inside the VM; powers it off */
+	if (!strcmp(argv[1], "run"))
+		rc = cmd_run(&o, argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "vm") && argc > 2 && !strcmp(argv[2], "prepare"))
+		rc = cmd_vm_prepare(&o, argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "doctor"))
+		rc = cmd_doctor(&o, argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return EXIT_ERROR;
 	}
-	fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return EXIT_ERROR;
+	for (int i = 0; i < o.nfiles; i++)
+		free(o.files[i]);
+	free(o.files);
+	return rc;
 }

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "lab.h"
+#include "probe.h"
 #include "loop.h"
 #include "tap.h"
 #include "timeline.h"
@@ -29,6 +30,8 @@ struct run {
 	const char *backend;        /* "host" or "vm" */
 	const char *dataplane;      /* "kernel" or "kernel-libipsec" */
 	double time_scale;          /* protocol timeouts are multiplied by this (slow emulation) */
+	struct features *features;  /* what this kernel can do, probed once per runner */
+	char missing[128];          /* set with the error when a required feature is absent */
 	struct lab *lab;            /* NULL until vpnlab.start */
 	double lab_up_seconds;      /* how long building the lab took (for benchmarks) */
 	struct proc **procs;        /* every process started in this scenario */

@@ -66,6 +66,12 @@ static int run_file(lua_State *L, const struct scenario_opts *o, struct scenario
 		goto error;
 	return 0;
 error:
+	if (lx_run(L)->missing[0]) {
+		/* Not an error: the scenario stopped before its first test point. */
+		snprintf(res->message, sizeof(res->message), "%s", lx_run(L)->missing);
+		res->unmet = 1;
+		return -1;
+	}
 	keep_message(res, lua_tostring(L, -1));
 	res->error = 1;
 	FILE *f;
@@ -95,7 +101,7 @@ static void teardown(lua_State *L, struct run *r)
 	lx_stop_all_procs(r);
 	lua_close(L);             /* collects vici connections and process handles */
 	if (r->lab != NULL) {
-		for (size_t i = 0; i < r->lab->topo.nlinks; i++)
+		for (size_t i = 0; i < r->lab->ncaps; i++)
 			if (r->lab->caps[i].fd >= 0)
 				loop_del(r->loop, r->lab->caps[i].fd);
 		lab_destroy(r->lab);  /* drains and closes every capture first */
@@ -127,6 +133,7 @@ void scenario_run(const struct scenario_opts *o, struct scenario_result *res)
 	r.backend = o->backend;
 	r.dataplane = o->dataplane;
 	r.time_scale = o->time_scale;
+	r.features = o->features;
 
 	L = luaL_newstate();
 	if (L == NULL) {

@@ -8,6 +8,7 @@
 #define VPNLAB_SCENARIO_H
 
 #include "loop.h"
+#include "probe.h"
 #include "tap.h"
 
 struct scenario_opts {
@@ -19,6 +20,7 @@ struct scenario_opts {
 	const char *backend;
 	const char *dataplane;
 	double time_scale;
+	struct features *features;
 	struct loop *loop;
 	struct tap *tap;           /* the subtest's TAP writer */
 };
@@ -26,6 +28,7 @@ struct scenario_opts {
 struct scenario_result {
 	int passed, failed, skipped;
 	int error;                 /* the scenario itself failed (Lua error, bad input) */
+	int unmet;                 /* it requires a kernel feature this kernel lacks: message names them */
 	char message[1024];        /* the error, with file:line */
 	double seconds;
 	double lab_up, teardown;   /* seconds spent building the lab and tearing everything down */

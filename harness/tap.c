@@ -23,6 +23,7 @@ void tap_init(struct tap *t, FILE *out, int depth)
 	t->count = 0;
 	t->failed = 0;
 	t->skipped = 0;
+	t->pending[0] = '\0';
 }
 
 /*
@@ -56,10 +57,17 @@ static void tap_release(char *s, const char *stack)
 ** (unless indent is 0, or the line is empty: no trailing blanks), never on
 ** the copy.
 */
-static void tap_put(const struct tap *t, int indent, const char *prefix, const char *text,
+static void tap_put(struct tap *t, int indent, const char *prefix, const char *text,
                     size_t len)
 {
 	int i;
+
+	if (t->pending[0]) {
+		for (i = 0; i < (t->depth - 1) * 4; i++)
+			fputc(' ', t->out);
+		fprintf(t->out, "# Subtest: %s\n", t->pending);
+		t->pending[0] = '\0';
+	}
 
 	if (indent && (len > 0 || *prefix))
 		for (i = 0; i < t->depth * 4; i++)
@@ -75,7 +83,7 @@ static void tap_put(const struct tap *t, int indent, const char *prefix, const c
 }
 
 __attribute__((format(printf, 3, 4)))
-static void tap_putf(const struct tap *t, int indent, const char *fmt, ...)
+static void tap_putf(struct tap *t, int indent, const char *fmt, ...)
 {
 	char stack[TAP_STACK], *s;
 	va_list ap;
@@ -189,7 +197,7 @@ static int tap_diag_indented(const char *diag)
 ** gets two spaces on every line, which keeps its own nesting. Blank lines are
 ** dropped: prove's YAMLish reader does not take them.
 */
-static void tap_diag(const struct tap *t, const char *diag)
+static void tap_diag(struct tap *t, const char *diag)
 {
 	const char *pad = tap_diag_indented(diag) ? "" : "  ";
 	const char *line = diag, *nl;
@@ -293,6 +301,14 @@ void tap_subtest_header(struct tap *t, const char *name)
 	tap_release(n, stack);
 	tap_flush(t);
 	errno = saved;
+}
+
+void tap_subtest_defer(struct tap *sub, const char *name)
+{
+	char stack[TAP_STACK], *n = tap_clean(name ? name : "", 0, stack, sizeof stack);
+
+	snprintf(sub->pending, sizeof(sub->pending), "%s", n);
+	tap_release(n, stack);
 }
 
 /* Always at column 0: prove stops the whole run on it, from any depth. */

@@ -16,6 +16,7 @@ struct tap {
 	int count;          /* test points at this level */
 	int failed;
 	int skipped;
+	char pending[512];  /* a subtest header printed before this tap's first line, or "" */
 };
 
 void tap_init(struct tap *t, FILE *out, int depth);
@@ -29,6 +30,12 @@ int tap_skip(struct tap *t, const char *reason, const char *fmt, ...)
 void tap_plan(struct tap *t);                                /* "1..count" */
 void tap_plan_skip_all(struct tap *t, const char *reason);   /* "1..0 # SKIP reason" */
 void tap_subtest_header(struct tap *t, const char *name);    /* "# Subtest: name" at this depth */
+/*
+** The header of the subtest that sub is, printed (one level out) just before
+** sub's first line: a subtest that never prints leaves no trace. The runner
+** uses it for scenarios it hands over to another backend before they start.
+*/
+void tap_subtest_defer(struct tap *sub, const char *name);
 /*
 ** Append `  key: "value"` and a newline to buf (a NUL-terminated string of
 ** capacity len), escaping value as a YAML double-quoted scalar; truncates

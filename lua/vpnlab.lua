@@ -11,7 +11,6 @@ local vpnlab = { core = core }
 
 local info = core.info()
 vpnlab.backend = info.backend
-vpnlab.dataplane = info.dataplane
 vpnlab.results = info.results
 
 -- Test points of the scenario's own --------------------------------------
@@ -32,6 +31,19 @@ function vpnlab.is(got, want, desc)
   end
   return core.point(pass, desc or "is", diag)
 end
+
+-- The kernel features a scenario needs, by name: esp, ah, l2tp, ppp, netem,
+-- userns, nftables. Call it at the top: where this kernel lacks one, the
+-- scenario stops before its first test point and the runner hands it to
+-- the vm backend (or reports it skipped, saying how to run it for real).
+function vpnlab.requires(names)
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" then core.raise("vpnlab.requires takes a list of feature names") end
+  core.require(table.unpack(names))
+end
+
+-- "kernel" (kernel XFRM) or "kernel-libipsec" (strongSwan's userspace ESP).
+function vpnlab.dataplane() return core.dataplane() end
 
 function vpnlab.comment(text) core.comment(text) end
 function vpnlab.skip(desc, reason) core.skip(desc, reason) end
@@ -179,6 +191,10 @@ function vpnlab.start(topo, overrides)
   end
   topology.validate(t)
   local spec = topology.normalize(t)
+  -- Link impairments are netem qdiscs: ask before building anything.
+  for _, l in pairs(spec.links or {}) do
+    if l.netem then core.require("netem") break end
+  end
   local ok, err, at = core.lab_start(spec)
   if not ok then error(topology.where_for(t, at) .. err, 0) end
   started = true

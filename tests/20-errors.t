@@ -76,6 +76,7 @@ check_error bogus-field    $E/bogus-field.lua    $E/bogus-field.lua    ERROR-HER
 check_error missing-daemon $E/missing-daemon.lua $E/missing-daemon.lua ERROR-HERE "cannot start /nonexistent/vpnd: No such file or directory"
 check_error no-topology    $E/no-topology.lua    $E/no-topology.lua    ERROR-HERE "no topology named 'no-such-topology'"
 check_error after-charon   $E/after-charon.lua   $E/after-charon.lua   ERROR-HERE "await: unknown state 'tunnel-up'"
+check_error unknown-feature $E/unknown-feature.lua $E/unknown-feature.lua ERROR-HERE "unknown kernel feature 'ipsec' \\(esp, ah, l2tp, ppp, netem, userns, nftables\\)"
 # A topology FILE loaded by name from ./topologies next to the scenario: the
 # error names the topology file and the line of one of the overlapping links.
 check_error topology-file  $E/topology-file.lua  $E/topologies/bad-overlap.lua OVERLAP "'lan' \\(10\\.1\\.2\\.0/24\\).*'wan' \\(10\\.0\\.0\\.0/8\\).*overlap|'wan' \\(10\\.0\\.0\\.0/8\\).*'lan' \\(10\\.1\\.2\\.0/24\\).*overlap"

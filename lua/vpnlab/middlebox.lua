@@ -3,6 +3,15 @@
 --
 --   nat = { outside = "wan" }          masquerade everything leaving "wan"
 --   firewall = { block = { {proto = "udp", port = 4500} } }  drop forwarded udp/4500
+--   firewall = { esp = "drop" }         an ESP-unaware box: IP protocol 50 never passes
+--   firewall = { stateful = true, outside = "wan" }
+--                                      connection tracking: replies pass, nothing new
+--                                      comes in from "outside" (default: the NAT's outside)
+--
+-- Block rules live in one chain (filter_forward) so node:block/unblock can add
+-- and remove them mid-run; the ESP and stateful policy lives in a second chain
+-- that the kernel runs after it (a later priority), so a block still drops
+-- packets of a connection the stateful chain would accept.
 
 local M = {}
 
@@ -43,6 +52,28 @@ local function forward_chain(node, fw)
   return table.concat(lines, "\n")
 end
 
+-- The policy chain, or nil when the firewall has no esp/stateful fields.
+local function policy_chain(node, fw)
+  if fw.esp ~= "drop" and not fw.stateful then return nil end
+  local lines = {
+    "  chain filter_policy {",
+    "    type filter hook forward priority filter + 10; policy accept;",
+  }
+  if fw.esp == "drop" then
+    lines[#lines + 1] = '    meta l4proto esp counter drop comment "esp drop"'
+  end
+  if fw.stateful then
+    lines[#lines + 1] = "    ct state established,related counter accept"
+    lines[#lines + 1] = '    ct state invalid counter drop comment "stateful: invalid"'
+    local outside = fw.outside or (node.nat and node.nat.outside)
+    if outside then
+      lines[#lines + 1] = string.format('    iifname "%s" ct state new counter drop comment "stateful: nothing new from outside"', outside)
+    end
+  end
+  lines[#lines + 1] = "  }"
+  return table.concat(lines, "\n")
+end
+
 -- The whole ruleset for a node, or nil when it has no middlebox fields.
 function M.ruleset(name, node)
   local out = {}
@@ -58,7 +89,9 @@ function M.ruleset(name, node)
   end
   -- The filter table always exists on routers with a firewall, so block/unblock work mid-run.
   if node.firewall or node.kind == "router" then
-    out[#out + 1] = "table inet vpnlab {\n" .. forward_chain(name, node.firewall or {}) .. "\n}"
+    local chains = { forward_chain(name, node.firewall or {}) }
+    chains[#chains + 1] = policy_chain(node, node.firewall or {})
+    out[#out + 1] = "table inet vpnlab {\n" .. table.concat(chains, "\n") .. "\n}"
   end
   if #out == 0 then return nil end
   return table.concat(out, "\n") .. "\n"

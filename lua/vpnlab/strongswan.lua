@@ -24,7 +24,7 @@ local FIELDS = {
   pool = "string", vip = "boolean", local_ts = "string", remote_ts = "string",
   keep_alive = "number", encap = "boolean", mode = "string", proposals = "string",
   esp_proposals = "string", ah_proposals = "string", retransmit = "table",
-  aggressive = "boolean", log = "table", dpd = "number",
+  aggressive = "boolean", log = "table", dpd = "number", mobike = "boolean",
 }
 
 local Charon = {}
@@ -111,6 +111,9 @@ local function swanctl_conf(spec)
     "    encap = " .. (spec.encap and "yes" or "no"),
   }
   if spec.dpd then c[#c + 1] = string.format("    dpd_delay = %ds", spec.dpd) end
+  -- MOBIKE (IKEv2, on by default) moves IKE to udp/4500 after IKE_SA_INIT even
+  -- without a NAT (RFC 4555); mobike = false keeps a NAT-free exchange on 500.
+  if spec.mobike == false and v == 2 then c[#c + 1] = "    mobike = no" end
   if v == 1 then c[#c + 1] = "    aggressive = " .. (spec.aggressive and "yes" or "no") end
   if spec.vip then c[#c + 1] = "    vips = 0.0.0.0" end
   if spec.pool then c[#c + 1] = "    pools = pool" end
@@ -153,12 +156,16 @@ end
 local function start(node, spec)
   spec = spec or {}
   check_spec(node.name, spec)
+  -- What this endpoint needs from the kernel: AH and transport mode exist only
+  -- in kernel IPsec (kernel-libipsec does tunnel-mode ESP alone).
+  if spec.ah_proposals then core.require("ah") end
+  if spec.mode == "transport" then core.require("esp") end
   local info = core.info()
   local dir = node:dir()
   local rundir = info.rundir .. "/" .. node.name .. "-charon"
   core.mkdir(rundir)
   local conf, swanctl = dir .. "/strongswan.conf", dir .. "/swanctl.conf"
-  write(conf, strongswan_conf(spec, info.dataplane, info.time_scale))
+  write(conf, strongswan_conf(spec, core.dataplane(), info.time_scale))
   write(swanctl, swanctl_conf(spec))
 
   local sock = rundir .. "/charon.vici"
