@@ -5,23 +5,24 @@
 ** host's depmod on it, extracts an uncompressed vmlinux (direct boot under
 ** TCG skips ~3 s of in-guest decompression) and builds the initramfs, then
 ** renames the folder into place, writes the stamp last and repoints
-** vm/current. Programs run by fork/exec with an argv, never a shell.
+** vm/current. Programs run through hostcmd.c (fork/exec with an argv,
+** never a shell); kimage.c takes the xz streams, busybox's ELF header and
+** modules.dep apart.
 **
 ** The stamp's last word hashes everything the initramfs is made of besides
 ** the package (the /init text, the module list, the host busybox), so a new
 ** /init or busybox rebuilds only the initrd.
 */
 #include "vmprep.h"
+#include "hostcmd.h"
 #include "initramfs.h"
+#include "kimage.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
-#include <lzma.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,11 +38,6 @@
 #define VMPREP_FILE_MAX    ((size_t)256 << 20)   /* vmlinuz, busybox, modules.dep */
 #define VMPREP_VMLINUX_MAX ((size_t)1 << 30)
 #define VMPREP_MODULE_MAX  ((size_t)64 << 20)
-#define VMPREP_XZ_MEMLIMIT ((uint64_t)256 << 20)
-#define VMPREP_OUT_MAX     ((size_t)1 << 20)     /* apt-cache show output kept */
-#define VMPREP_TAIL        1024                  /* end of a child's stderr kept */
-
-static const unsigned char vmprep_xz_magic[6] = { 0xFD, '7', 'z', 'X', 'Z', 0x00 };
 
 /* Loaded in this order; platform-notes.md: all are modules in Debian's kernel. */
 static const char *const vmprep_modules[] = {
@@ -140,18 +135,6 @@ struct vmprep_ctx {
 	struct timespec t0;         /* start of the current step */
 	char *err;
 	size_t errlen;
-};
-
-/* A child process to run: argv, cwd, and what it printed. */
-struct vmprep_proc {
-	const char *const *argv;
-	const char *cwd;            /* or NULL */
-	int want_out;               /* keep stdout in out (else /dev/null) */
-	char *out;                  /* NUL-terminated, at most VMPREP_OUT_MAX bytes */
-	size_t outlen;
-	char tail[VMPREP_TAIL];     /* the last bytes of stderr */
-	size_t taillen;
-	int status;                 /* exit status, or -1 */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -279,213 +262,6 @@ static int vmprep_write_file(const char *path, const void *data, size_t len, cha
 	return rc;
 }
 
-/* ---- child processes ---- */
-
-/*
-** In the child: wire the pipes, exec; report an exec failure through sfd.
-** The runner blocks SIGINT/SIGTERM/SIGCHLD and ignores SIGPIPE; both would
-** be inherited across exec, so apt or dpkg would ignore Ctrl-C: undo them.
-*/
-static void vmprep_child(const struct vmprep_proc *p, int ofd, int efd, int sfd)
-{
-	sigset_t none;
-	int null, e;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(ofd >= 0 ? ofd : null, 1) < 0 ||
-	    dup2(efd, 2) < 0 || (p->cwd && chdir(p->cwd) < 0)) {
-		e = errno;
-	} else {
-		execvp(p->argv[0], (char *const *)p->argv);
-		e = errno;
-	}
-	if (write(sfd, &e, sizeof e) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-/* Append to the stdout buffer (bounded: excess is dropped, flagged by -1). */
-static int vmprep_keep_out(struct vmprep_proc *p, const char *b, size_t n)
-{
-	char *nb;
-
-	if (p->outlen + n > VMPREP_OUT_MAX)
-		return -1;
-	nb = realloc(p->out, p->outlen + n + 1);
-	if (!nb)
-		return -1;
-	memcpy(nb + p->outlen, b, n);
-	p->out = nb;
-	p->outlen += n;
-	p->out[p->outlen] = '\0';
-	return 0;
-}
-
-/* Keep the last VMPREP_TAIL-1 bytes of stderr: the error lines come last. */
-static void vmprep_keep_tail(struct vmprep_proc *p, const char *b, size_t n)
-{
-	size_t room = sizeof p->tail - 1;
-
-	if (n >= room) {
-		memcpy(p->tail, b + n - room, room);
-		p->taillen = room;
-	} else {
-		if (p->taillen + n > room) {
-			memmove(p->tail, p->tail + (p->taillen + n - room), room - n);
-			p->taillen = room - n;
-		}
-		memcpy(p->tail + p->taillen, b, n);
-		p->taillen += n;
-	}
-	p->tail[p->taillen] = '\0';
-}
-
-/* Read stdout and stderr until both close. -1 if stdout overflowed. */
-static int vmprep_collect(struct vmprep_proc *p, int ofd, int efd)
-{
-	struct pollfd pf[2] = { { ofd, POLLIN, 0 }, { efd, POLLIN, 0 } };
-	char b[8192];
-	ssize_t n;
-	int i, rc = 0;
-
-	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (i = 0; i < 2; i++) {
-			if (pf[i].fd < 0 || !pf[i].revents)
-				continue;
-			n = read(pf[i].fd, b, sizeof b);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				pf[i].fd = -1;   /* closed by the caller */
-				continue;
-			}
-			if (i == 0 && vmprep_keep_out(p, b, (size_t)n) < 0)
-				rc = -1;
-			else if (i == 1)
-				vmprep_keep_tail(p, b, (size_t)n);
-		}
-	}
-	return rc;
-}
-
-/*
-** The most useful line of a child's stderr tail: the last "E: " line (apt's
-** errors), else the last non-empty one. Sets *n to its length.
-*/
-static const char *vmprep_last_line(const char *tail, int *n)
-{
-	const char *line = tail, *end, *best = NULL;
-	size_t bl = 0, ll;
-
-	while (*line) {
-		end = strchr(line, '\n');
-		ll = end ? (size_t)(end - line) : strlen(line);
-		if (ll && (!strncmp(line, "E: ", 3) || !best || strncmp(best, "E: ", 3))) {
-			best = line;
-			bl = ll;
-		}
-		line += ll + (end ? 1 : 0);
-	}
-	if (!best) {
-		best = "(no message)";
-		bl = strlen(best);
-	}
-	*n = bl > 300 ? 300 : (int)bl;
-	return best;
-}
-
-/* Wait for the child; fill p->status; -1 with err if it did not exit 0. */
-static int vmprep_wait(struct vmprep_proc *p, pid_t pid, int exec_errno, char *err,
-                       size_t errlen)
-{
-	const char *line;
-	int st, n;
-
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return vmprep_fail(err, errlen, "%s: waitpid: %s", p->argv[0], strerror(errno));
-	}
-	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (exec_errno)
-		return vmprep_fail(err, errlen, "cannot run %s: %s", p->argv[0],
-		                   strerror(exec_errno));
-	if (WIFSIGNALED(st))
-		return vmprep_fail(err, errlen, "%s killed by signal %d", p->argv[0], WTERMSIG(st));
-	if (p->status != 0) {
-		line = vmprep_last_line(p->tail, &n);
-		return vmprep_fail(err, errlen, "%s %s: exit status %d: %.*s", p->argv[0],
-		                   p->argv[1] ? p->argv[1] : "", p->status, n, line);
-	}
-	return 0;
-}
-
-/*
-** Run p->argv (PATH lookup) with stdin /dev/null, stdout kept in p->out if
-** want_out, stderr's end in p->tail. 0 if it exited 0; -1 with err naming
-** the program and its last error line otherwise (p->status tells the code).
-*/
-static int vmprep_exec(struct vmprep_proc *p, char *err, size_t errlen)
-{
-	int o[2] = { -1, -1 }, e[2] = { -1, -1 }, s[2] = { -1, -1 }, exec_errno = 0, rc = -1;
-	pid_t pid;
-
-	p->status = -1;
-	if ((p->want_out && pipe2(o, O_CLOEXEC) < 0) || pipe2(e, O_CLOEXEC) < 0 ||
-	    pipe2(s, O_CLOEXEC) < 0) {
-		vmprep_fail(err, errlen, "pipe: %s", strerror(errno));
-		goto done;
-	}
-	pid = fork();
-	if (pid < 0) {
-		vmprep_fail(err, errlen, "fork: %s", strerror(errno));
-		goto done;
-	}
-	if (pid == 0)
-		vmprep_child(p, o[1], e[1], s[1]);
-	close(o[1]);
-	close(e[1]);
-	close(s[1]);
-	o[1] = e[1] = s[1] = -1;
-	rc = vmprep_collect(p, o[0], e[0]);
-	/* At EOF, or poll failed: a child still writing then gets EPIPE, not a hang. */
-	if (o[0] >= 0)
-		close(o[0]);
-	close(e[0]);
-	o[0] = e[0] = -1;
-	if (read(s[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno)
-		exec_errno = 0;
-	if (vmprep_wait(p, pid, exec_errno, err, errlen) < 0)
-		rc = -1;
-	else if (rc < 0)
-		vmprep_fail(err, errlen, "%s: more than %zu bytes of output", p->argv[0],
-		            VMPREP_OUT_MAX);
-done:
-	for (int i = 0; i < 2; i++) {
-		if (o[i] >= 0)
-			close(o[i]);
-		if (e[i] >= 0)
-			close(e[i]);
-		if (s[i] >= 0)
-			close(s[i]);
-	}
-	return rc;
-}
-
-static void vmprep_proc_free(struct vmprep_proc *p)
-{
-	free(p->out);
-	p->out = NULL;
-	p->outlen = 0;
-}
-
 /* ---- apt: which package, which version ---- */
 
 /*
@@ -532,7 +308,7 @@ static int vmprep_word_ok(const char *s, const char *extra)
 }
 
 /* `apt-cache show --no-all-versions pkg` into p->out; unknown package: clear error. */
-static int vmprep_apt_show(struct vmprep_ctx *c, const char *pkg, struct vmprep_proc *p)
+static int vmprep_apt_show(struct vmprep_ctx *c, const char *pkg, struct hostcmd *p)
 {
 	const char *argv[] = { "apt-cache", "show", "--no-all-versions", pkg, NULL };
 	char name[128];
@@ -541,7 +317,7 @@ static int vmprep_apt_show(struct vmprep_ctx *c, const char *pkg, struct vmprep_
 	memset(p, 0, sizeof *p);
 	p->argv = argv;
 	p->want_out = 1;
-	rc = vmprep_exec(p, c->err, c->errlen);
+	rc = hostcmd_run(p, c->err, c->errlen);
 	p->argv = NULL;   /* argv lives on this stack frame */
 	if (rc < 0 && p->status == 100)
 		return vmprep_fail(c->err, c->errlen, "apt does not know the package %s "
@@ -580,7 +356,7 @@ static int vmprep_first_dep(const char *deps, char *pkg, size_t plen, char *ver,
 /* The metapackage's first dependency, pinned to the version it names. */
 static int vmprep_resolve_default(struct vmprep_ctx *c)
 {
-	struct vmprep_proc p;
+	struct hostcmd p;
 	struct utsname u;
 	char deps[1024];
 	int rc = -1;
@@ -600,14 +376,14 @@ static int vmprep_resolve_default(struct vmprep_ctx *c)
 	}
 	rc = 0;
 done:
-	vmprep_proc_free(&p);
+	hostcmd_free(&p);
 	return rc;
 }
 
 /* Package and version: named or default; the candidate version when not pinned. */
 static int vmprep_resolve(struct vmprep_ctx *c)
 {
-	struct vmprep_proc p;
+	struct hostcmd p;
 	int rc = -1;
 
 	if (!c->o->package) {
@@ -625,258 +401,14 @@ static int vmprep_resolve(struct vmprep_ctx *c)
 			vmprep_fail(c->err, c->errlen, "apt-cache show %s: no Version", c->pkg);
 			goto done;
 		}
-		vmprep_proc_free(&p);
+		hostcmd_free(&p);
 	}
 	if (!vmprep_word_ok(c->ver, "+.~:-"))
 		return vmprep_fail(c->err, c->errlen, "%s: odd version '%.100s'", c->pkg, c->ver);
 	return 0;
 done:
-	vmprep_proc_free(&p);
+	hostcmd_free(&p);
 	return rc;
-}
-
-/* ---- xz ---- */
-
-/* The next output buffer size: x4 the input first, then doubling, capped at hard. */
-static size_t vmprep_xz_grow(size_t cap, size_t inlen, size_t hard)
-{
-	size_t want;
-
-	if (cap == 0)
-		want = inlen < (hard - 4096) / 4 ? inlen * 4 + 4096 : hard;
-	else
-		want = cap < hard / 2 ? cap * 2 : hard;
-	return want > hard ? hard : want;
-}
-
-static const char *vmprep_lzma_what(lzma_ret r)
-{
-	switch (r) {
-	case LZMA_BUF_ERROR:      return "truncated stream";
-	case LZMA_DATA_ERROR:     return "corrupt data";
-	case LZMA_FORMAT_ERROR:   return "not xz";
-	case LZMA_OPTIONS_ERROR:  return "unsupported options";
-	case LZMA_MEMLIMIT_ERROR: return "needs too much memory";
-	case LZMA_MEM_ERROR:      return "out of memory";
-	default:                  return "decoder error";
-	}
-}
-
-/*
-** Decode one xz stream that starts at in[0]; bytes after its end are left
-** alone (no LZMA_CONCATENATED). More than max_out bytes of output fail.
-*/
-static int vmprep_xz_decode(const unsigned char *in, size_t len, size_t max_out,
-                            unsigned char **out, size_t *outlen, char *err, size_t errlen)
-{
-	lzma_stream s = LZMA_STREAM_INIT;
-	unsigned char *buf = NULL, *nb;
-	size_t cap = 0, hard = max_out < SIZE_MAX - 4096 ? max_out + 4096 : SIZE_MAX;
-	lzma_ret r = LZMA_OK;
-
-	if (lzma_stream_decoder(&s, VMPREP_XZ_MEMLIMIT, 0) != LZMA_OK)
-		return vmprep_fail(err, errlen, "xz: cannot start the decoder");
-	s.next_in = in;
-	s.avail_in = len;
-	while (r == LZMA_OK) {
-		if (s.avail_out == 0) {
-			if (cap >= hard || !(nb = realloc(buf, vmprep_xz_grow(cap, len, hard))))
-				break;
-			buf = nb;
-			cap = vmprep_xz_grow(cap, len, hard);
-			s.next_out = buf + s.total_out;
-			s.avail_out = cap - (size_t)s.total_out;
-		}
-		r = lzma_code(&s, LZMA_FINISH);
-	}
-	*outlen = (size_t)s.total_out;
-	lzma_end(&s);
-	if (r == LZMA_STREAM_END && *outlen <= max_out) {
-		*out = buf;
-		return 0;
-	}
-	free(buf);
-	*outlen = 0;
-	if (r == LZMA_OK && cap < hard)
-		return vmprep_fail(err, errlen, "xz: out of memory");
-	if (r == LZMA_OK || r == LZMA_STREAM_END)
-		return vmprep_fail(err, errlen, "xz: more than %zu bytes of output", max_out);
-	return vmprep_fail(err, errlen, "xz: %s", vmprep_lzma_what(r));
-}
-
-int vmprep_unxz(const unsigned char *buf, size_t len, size_t max_out,
-                unsigned char **out, size_t *outlen, char *err, size_t errlen)
-{
-	const unsigned char *p;
-	size_t off = 0;
-	int tried = 0;
-	char first[256] = "";
-
-	*out = NULL;
-	*outlen = 0;
-	while (off < len && (p = memmem(buf + off, len - off, vmprep_xz_magic,
-	                                sizeof vmprep_xz_magic)) != NULL) {
-		off = (size_t)(p - buf);
-		if (vmprep_xz_decode(p, len - off, max_out, out, outlen,
-		                     tried ? NULL : first, sizeof first) == 0)
-			return 0;
-		tried = 1;
-		off++;   /* the magic by chance inside other data: try the next one */
-	}
-	if (!tried)
-		return vmprep_fail(err, errlen, "no xz stream (magic FD 37 7A 58 5A 00) in %zu bytes",
-		                   len);
-	return vmprep_fail(err, errlen, "%s", first);
-}
-
-/* ---- ELF ---- */
-
-/* Bounds-checked reader over the file's bytes. */
-struct vmprep_cur {
-	const unsigned char *p;
-	size_t len, off;
-	int be;                     /* ELFDATA2MSB */
-};
-
-static int vmprep_cur_seek(struct vmprep_cur *c, uint64_t off)
-{
-	if (off > c->len)
-		return -1;
-	c->off = (size_t)off;
-	return 0;
-}
-
-/* An n-byte (2, 4 or 8) unsigned integer in the file's byte order. */
-static int vmprep_cur_uint(struct vmprep_cur *c, size_t n, uint64_t *v)
-{
-	size_t i;
-
-	if (c->len - c->off < n)
-		return -1;
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		size_t k = c->be ? i : n - 1 - i;
-
-		*v = *v << 8 | c->p[c->off + k];
-	}
-	c->off += n;
-	return 0;
-}
-
-/* 1 if no program header is PT_INTERP (3), 0 if one is, -1 if malformed. */
-static int vmprep_elf_scan(struct vmprep_cur *c)
-{
-	int is64 = c->p[4] == 2;
-	uint64_t phoff, phentsize, phnum, type, i;
-
-	if (vmprep_cur_seek(c, is64 ? 32 : 28) < 0 ||
-	    vmprep_cur_uint(c, is64 ? 8 : 4, &phoff) < 0 ||
-	    vmprep_cur_seek(c, is64 ? 54 : 42) < 0 ||
-	    vmprep_cur_uint(c, 2, &phentsize) < 0 || vmprep_cur_uint(c, 2, &phnum) < 0)
-		return -1;
-	if (phnum == 0xFFFF || phentsize != (is64 ? 56u : 32u))
-		return -1;   /* PN_XNUM or a foreign layout: not worth guessing */
-	for (i = 0; i < phnum; i++) {
-		if (phoff > c->len || i * phentsize > c->len - phoff ||
-		    vmprep_cur_seek(c, phoff + i * phentsize) < 0 ||
-		    vmprep_cur_uint(c, 4, &type) < 0)
-			return -1;
-		if (type == 3)
-			return 0;
-	}
-	return 1;
-}
-
-int vmprep_elf_static(const char *path, char *err, size_t errlen)
-{
-	struct vmprep_cur c = { NULL, 0, 0, 0 };
-	unsigned char *buf;
-	size_t len;
-	int rc;
-
-	if (vmprep_slurp(path, VMPREP_FILE_MAX, &buf, &len, err, errlen) < 0)
-		return -1;
-	c.p = buf;
-	c.len = len;
-	if (len < 64 || memcmp(buf, "\177ELF", 4) != 0 || (buf[4] != 1 && buf[4] != 2) ||
-	    (buf[5] != 1 && buf[5] != 2)) {
-		free(buf);
-		return vmprep_fail(err, errlen, "%s: not an ELF file", path);
-	}
-	c.be = buf[5] == 2;
-	rc = vmprep_elf_scan(&c);
-	free(buf);
-	if (rc < 0)
-		return vmprep_fail(err, errlen, "%s: malformed ELF program headers", path);
-	return rc;
-}
-
-/* ---- modules.dep / modules.builtin ---- */
-
-/*
-** Does the module path (kernel/x/name.ko[.xz]) of n bytes name `name`?
-** Compares the basename up to ".ko" with '-' and '_' equal.
-*/
-static int vmprep_mod_is(const char *path, size_t n, const char *name)
-{
-	const char *base = path, *p;
-	size_t i, bl, nl = strlen(name);
-
-	for (p = path; p < path + n; p++) {
-		if (*p == '/')
-			base = p + 1;
-	}
-	bl = (size_t)(path + n - base);
-	if (bl < nl + 3 || memcmp(base + nl, ".ko", 3) != 0 ||
-	    (bl > nl + 3 && base[nl + 3] != '.'))
-		return 0;
-	for (i = 0; i < nl; i++) {
-		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
-
-		if (a != b)
-			return 0;
-	}
-	return 1;
-}
-
-/* Copy n bytes plus NUL into out when they fit. */
-static int vmprep_copy(char *out, size_t outlen, const char *s, size_t n)
-{
-	if (!out)
-		return 0;
-	if (n >= outlen)
-		return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
-}
-
-int vmprep_moddep_find(const char *text, size_t len, const char *name,
-                       char *path, size_t pathlen, char *deps, size_t depslen)
-{
-	size_t off = 0, ll, kl, d;
-	const char *line, *nl, *colon;
-
-	while (off < len) {
-		line = text + off;
-		nl = memchr(line, '\n', len - off);
-		ll = nl ? (size_t)(nl - line) : len - off;
-		off += ll + 1;
-		colon = memchr(line, ':', ll);
-		kl = colon ? (size_t)(colon - line) : ll;
-		while (kl && (line[kl - 1] == ' ' || line[kl - 1] == '\r'))
-			kl--;
-		if (!kl || !vmprep_mod_is(line, kl, name))
-			continue;
-		d = colon ? (size_t)(colon + 1 - line) : ll;
-		while (d < ll && line[d] == ' ')
-			d++;
-		if (vmprep_copy(path, pathlen, line, kl) < 0 ||
-		    vmprep_copy(deps, depslen, line + d, ll - d) < 0)
-			return -1;
-		return 1;
-	}
-	return 0;
 }
 
 /* ---- removal ---- */
@@ -1139,7 +671,7 @@ static int vmprep_download(struct vmprep_ctx *c, char *deb)
 {
 	char dl[PATH_MAX], spec[300];
 	const char *argv[] = { "apt-get", "download", spec, NULL };
-	struct vmprep_proc p;
+	struct hostcmd p;
 	int rc;
 
 	if (vmprep_path(c, dl, "%s/download", c->tmp) < 0)
@@ -1150,8 +682,8 @@ static int vmprep_download(struct vmprep_ctx *c, char *deb)
 	memset(&p, 0, sizeof p);
 	p.argv = argv;
 	p.cwd = dl;
-	rc = vmprep_exec(&p, c->err, c->errlen);
-	vmprep_proc_free(&p);
+	rc = hostcmd_run(&p, c->err, c->errlen);
+	hostcmd_free(&p);
 	return rc < 0 ? -1 : vmprep_find_deb(c, dl, deb);
 }
 
@@ -1160,7 +692,7 @@ static int vmprep_extract(struct vmprep_ctx *c, const char *deb)
 {
 	char root[PATH_MAX], dl[PATH_MAX];
 	const char *argv[] = { "dpkg", "-x", deb, root, NULL };
-	struct vmprep_proc p;
+	struct hostcmd p;
 	int rc;
 
 	if (vmprep_path(c, root, "%s/root", c->tmp) < 0 ||
@@ -1168,8 +700,8 @@ static int vmprep_extract(struct vmprep_ctx *c, const char *deb)
 		return -1;
 	memset(&p, 0, sizeof p);
 	p.argv = argv;
-	rc = vmprep_exec(&p, c->err, c->errlen);
-	vmprep_proc_free(&p);
+	rc = hostcmd_run(&p, c->err, c->errlen);
+	hostcmd_free(&p);
 	if (unlink(deb) < 0 || rmdir(dl) < 0)
 		return rc < 0 ? -1 : vmprep_fail(c->err, c->errlen, "removing %s: %s", deb,
 		                                 strerror(errno));
@@ -1233,7 +765,7 @@ static int vmprep_depmod(struct vmprep_ctx *c)
 {
 	char depmod[PATH_MAX], root[PATH_MAX], dep[PATH_MAX];
 	const char *argv[] = { depmod, "-b", root, c->kver, NULL };
-	struct vmprep_proc p;
+	struct hostcmd p;
 	int rc;
 
 	if (vmprep_find_kver(c) < 0 || vmprep_find_depmod(c, depmod) < 0 ||
@@ -1242,8 +774,8 @@ static int vmprep_depmod(struct vmprep_ctx *c)
 		return -1;
 	memset(&p, 0, sizeof p);
 	p.argv = argv;
-	rc = vmprep_exec(&p, c->err, c->errlen);
-	vmprep_proc_free(&p);
+	rc = hostcmd_run(&p, c->err, c->errlen);
+	hostcmd_free(&p);
 	if (rc == 0 && access(dep, R_OK) < 0)
 		return vmprep_fail(c->err, c->errlen, "depmod wrote no %s", dep);
 	return rc;
@@ -1261,7 +793,7 @@ static int vmprep_vmlinux(struct vmprep_ctx *c, const char *dir)
 	    vmprep_path(c, out, "%s/vmlinux", dir) < 0 ||
 	    vmprep_slurp(in, VMPREP_FILE_MAX, &z, &zl, c->err, c->errlen) < 0)
 		goto done;
-	if (vmprep_unxz(z, zl, VMPREP_VMLINUX_MAX, &k, &kl, c->err, c->errlen) < 0) {
+	if (kimage_unxz(z, zl, VMPREP_VMLINUX_MAX, &k, &kl, c->err, c->errlen) < 0) {
 		size_t n = strlen(c->err);
 
 		snprintf(c->err + n, c->errlen - n, " (in %s)", in);
@@ -1296,8 +828,7 @@ static int vmprep_add_module(struct vmprep_ctx *c, struct initramfs *ar, const c
 	if (n > 3 && !strcmp(rel + n - 3, ".ko")) {
 		rc = initramfs_add_file(ar, path, 0644, raw, rl);
 	} else if (n > 6 && !strcmp(rel + n - 6, ".ko.xz")) {
-		if (rl < sizeof vmprep_xz_magic || memcmp(raw, vmprep_xz_magic, 6) != 0 ||
-		    vmprep_xz_decode(raw, rl, VMPREP_MODULE_MAX, &ko, &kl, c->err, c->errlen) < 0) {
+		if (kimage_xz_decode(raw, rl, VMPREP_MODULE_MAX, &ko, &kl, c->err, c->errlen) < 0) {
 			vmprep_fail(c->err, c->errlen, "%s: not a valid xz file", in);
 			goto done;
 		}
@@ -1324,7 +855,7 @@ static int vmprep_check_deps(struct vmprep_ctx *c, const char *name, const char 
 	while (deps[off]) {
 		n = strcspn(deps + off, " ");
 		for (i = 0; i < VMPREP_NMODULES; i++) {
-			if (loaded[i] && vmprep_mod_is(deps + off, n, vmprep_modules[i]))
+			if (loaded[i] && kimage_mod_is(deps + off, n, vmprep_modules[i]))
 				break;
 		}
 		if (n && i == VMPREP_NMODULES)
@@ -1342,11 +873,11 @@ static int vmprep_one_module(struct vmprep_ctx *c, struct initramfs *ar, const c
 {
 	char rel[PATH_MAX], deps[16384];
 	const char *name = vmprep_modules[i];
-	int r = vmprep_moddep_find(dep, dl, name, rel, sizeof rel, deps, sizeof deps);
+	int r = kimage_moddep_find(dep, dl, name, rel, sizeof rel, deps, sizeof deps);
 
 	if (r < 0)
 		return vmprep_fail(c->err, c->errlen, "modules.dep: the line of %s is too long", name);
-	if (r == 0 && vmprep_moddep_find(bi, bl, name, NULL, 0, NULL, 0) == 1)
+	if (r == 0 && kimage_moddep_find(bi, bl, name, NULL, 0, NULL, 0) == 1)
 		return 0;
 	if (r == 0)
 		return vmprep_fail(c->err, c->errlen, "module %s: neither in modules.dep nor in "
@@ -1392,8 +923,14 @@ done:
 /* Host busybox must be static: it runs before any library is reachable. */
 static int vmprep_check_busybox(struct vmprep_ctx *c)
 {
-	int r = vmprep_elf_static(VMPREP_BUSYBOX, c->err, c->errlen);
+	unsigned char *buf;
+	size_t len;
+	int r = vmprep_slurp(VMPREP_BUSYBOX, VMPREP_FILE_MAX, &buf, &len, c->err, c->errlen);
 
+	if (r == 0) {
+		r = kimage_elf_static(buf, len, VMPREP_BUSYBOX, c->err, c->errlen);
+		free(buf);
+	}
 	if (r < 0) {
 		size_t n = strlen(c->err);
 
