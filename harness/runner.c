@@ -236,6 +236,9 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 	            q->n, q->n == 1 ? "" : "s", q->n == 1 ? "s" : "", img->package, img->kver,
 	            kvm ? "kvm" : "tcg");
 	vm_run(&vo, &vr);
+	if (vr.relaunched)
+		tap_comment(&rn->top, "vm: the first boot said nothing within the boot timeout; booted again "
+		            "(its console: %s/vm/console.log.first-boot)", rn->results);
 	if (vr.boot_seconds > 0)
 		tap_comment(&rn->top, "vm: first scenario started %.2f s after launch; whole VM run %.2f s",
 		            vr.boot_seconds, vr.seconds);

@@ -21,6 +21,9 @@
 #include "vm.h"
 
 #define VM_MEMORY_MB "1024"
+#define VM_BOOT_SECONDS 60.0    /* launch -> the guest's first TAP line; measured 2-9 s under TCG */
+
+static const char vm_no_boot[] = "the VM did not boot (no word from the guest in time)";
 
 /* Appends s to buf as one argument; returns it, or NULL when buf is full. */
 static char *put(char *buf, size_t len, size_t *used, const char *s)
@@ -239,15 +242,27 @@ static void explain(const struct vm_run_opts *o, const char *why, int status, st
 
 static double default_timeout(const struct vm_run_opts *o)
 {
-	return o->timeout > 0 ? o->timeout : (120.0 + 600.0 * o->nfiles) * o->time_scale;
+	return o->timeout > 0 ? o->timeout : (120.0 + 300.0 * o->nfiles) * o->time_scale;
 }
 
-/* Launch QEMU and follow the guest until QEMU is gone; why (if not NULL) says what ended it early. */
+static double boot_timeout(void)
+{
+	const char *s = getenv("VPNLAB_VM_BOOT_TIMEOUT");
+	double v = s && *s ? strtod(s, NULL) : 0;
+	return v > 0 ? v : VM_BOOT_SECONDS;
+}
+
+/*
+** Launch QEMU and follow the guest until QEMU is gone. why (NULL when QEMU
+** ended by itself) says what ended it early: the run's deadline, an
+** interruption, or vm_no_boot when the guest wrote nothing within the boot
+** timeout (a hung early boot, which a second launch usually gets past).
+*/
 static int supervise(const struct vm_run_opts *o, int logfd, struct follow *f, int *status,
                      const char **why, char *err, size_t errlen)
 {
 	char *argv[64], buf[4 * PATH_MAX + 2048];
-	double deadline;
+	double deadline, booted_by;
 	pid_t pid;
 
 	if (vm_argv(o, argv, 64, buf, sizeof(buf)) < 0) {
@@ -259,17 +274,32 @@ static int supervise(const struct vm_run_opts *o, int logfd, struct follow *f, i
 	if ((pid = spawn_start(&so, err, errlen)) < 0)
 		return -1;
 	deadline = f->launched + default_timeout(o);
+	booted_by = f->launched + boot_timeout();
 	*why = NULL;
 	while (spawn_exited(pid, status) == 0) {
-		double left = deadline - loop_now();
+		double now = loop_now(), left = deadline - now;
+		if (*why == NULL && f->first == 0 && booted_by < deadline)
+			left = booted_by - now;
 		if (*why == NULL && (left <= 0 || o->loop->interrupted)) {
-			*why = left <= 0 ? "the VM did not finish before its deadline" : "interrupted";
+			*why = o->loop->interrupted ? "interrupted"
+			       : now >= deadline ? "the VM did not finish before its deadline" : vm_no_boot;
 			kill(pid, SIGKILL);
 		}
 		loop_once(o->loop, left > 0 && *why == NULL ? left : 0.1);
 	}
 	spawn_forget(pid);
 	return 0;
+}
+
+/* Keep a failed boot's console for diagnosis and start the next one afresh. */
+static int relaunch_log(const char *log, int *logfd)
+{
+	char old[PATH_MAX + 64];
+	snprintf(old, sizeof(old), "%.4000s.first-boot", log);
+	close(*logfd);
+	rename(log, old);
+	*logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return *logfd < 0 ? -1 : 0;
 }
 
 int vm_run(const struct vm_run_opts *o, struct vm_result *res)
@@ -304,9 +334,15 @@ int vm_run(const struct vm_run_opts *o, struct vm_result *res)
 		snprintf(res->message, sizeof(res->message), "cannot watch %.900s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (supervise(o, logfd, f, &status, &why, err, sizeof(err)) < 0) {
-		snprintf(res->message, sizeof(res->message), "cannot start QEMU: %s (apt-get install qemu-system-x86)", err);
-		goto out;
+	for (int attempt = 1; attempt <= 2; attempt++) {
+		if (supervise(o, logfd, f, &status, &why, err, sizeof(err)) < 0) {
+			snprintf(res->message, sizeof(res->message),
+			         "cannot start QEMU: %s (apt-get install qemu-system-x86)", err);
+			goto out;
+		}
+		if (why != vm_no_boot || attempt == 2 || relaunch_log(log, &logfd) < 0)
+			break;
+		res->relaunched = 1;
 	}
 	follow_read(f, 1);
 	res->seconds = loop_now() - f->launched;

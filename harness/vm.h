@@ -4,7 +4,10 @@
 ** the run's results folder shared read-write), runs the guest runner on a
 ** list of scenarios and streams the guest's TAP to the host's output as it
 ** is written. QEMU is started from an argument vector, watched through the
-** loop, and killed by its PID at the deadline or on SIGINT/SIGTERM.
+** loop, and killed by its PID at the deadline or on SIGINT/SIGTERM. A guest
+** that says nothing within the boot timeout (60 s, VPNLAB_VM_BOOT_TIMEOUT)
+** is killed and booted once more: early boot under emulation on a loaded
+** host can hang.
 */
 #ifndef VPNLAB_VM_H
 #define VPNLAB_VM_H
@@ -23,7 +26,7 @@ struct vm_run_opts {
 	int offset;                 /* top-level test points printed before the guest's */
 	int kvm;                    /* 1: -accel kvm; 0: TCG */
 	double time_scale;          /* handed to the guest */
-	double timeout;             /* seconds for the whole VM run; 0: 120 s + 600 s a scenario, scaled */
+	double timeout;             /* seconds for the whole VM run; 0: 120 s + 300 s a scenario, scaled */
 	struct loop *loop;
 	FILE *out;                  /* where the guest's TAP lines go */
 };
@@ -32,6 +35,7 @@ struct vm_result {
 	int ok;                     /* the guest ran and wrote its status */
 	struct guest_status status; /* what the guest reported (zero when !ok) */
 	double boot_seconds;        /* QEMU launch -> the guest's first TAP line */
+	int relaunched;             /* the first boot hung (no word within the boot timeout): booted again */
 	double seconds;             /* QEMU launch -> QEMU gone */
 	char message[1024];         /* why not ok: deadline, boot failure (with the console's tail) */
 };

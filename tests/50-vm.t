@@ -14,6 +14,7 @@
 #     exact prepare command; --backend vm is a usage error (exit 2).
 #   - --backend host: what the host lacks is "# SKIP" saying how to run it.
 #   - the deadline: QEMU is killed by its PID, exit 2, Bail out!, nothing left.
+#   - a guest silent past the boot timeout: killed, booted once more, given up.
 #   - kill -9 of the runner while the VM runs: no QEMU left.
 #
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
@@ -108,6 +109,14 @@ rc=$?
 is "$rc" 2 "deadline: exit 2"
 like "$(grep '^Bail out!' "$tmp/deadline.out")" 'deadline' "deadline: Bail out! says the VM missed its deadline"
 is "$(qemus)" 0 "deadline: no QEMU left"
+
+# a boot that says nothing: killed, booted once more, then given up ------
+VPNLAB_VM_BOOT_TIMEOUT=0.5 "$VPNLAB" run --backend vm --results "$tmp/noboot" $V/features.lua >"$tmp/noboot.out" 2>&1
+rc=$?
+is "$rc" 2 "boot timeout: exit 2"
+like "$(grep '^# vm: the first boot' "$tmp/noboot.out")" 'booted again' "boot timeout: the TAP says it booted a second time"
+like "$(grep '^Bail out!' "$tmp/noboot.out")" 'did not boot' "boot timeout: Bail out! says the VM did not boot"
+is "$(qemus)" 0 "boot timeout: no QEMU left"
 
 # kill -9 of the runner --------------------------------------------------
 "$VPNLAB" run --backend vm --results "$tmp/kill" $V/features.lua >"$tmp/kill.out" 2>&1 &
