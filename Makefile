@@ -66,8 +66,8 @@ asan-build:
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  build-asan/vpnlab unit
 
-# The sanitizer build alone: its unit tests and one real scenario.
-asan: asan-build
+# The sanitizer build alone: its unit tests, a host scenario and a vm one.
+asan: asan-build vm
 	prove -f tests/asan/
 
 bench: all
