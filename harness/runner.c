@@ -232,9 +232,9 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 		.timeout = o->vm_timeout, .loop = &rn->loop, .out = rn->top.out,
 	};
 
-	tap_comment(&rn->top, "vm: %d scenario%s need%s what the host kernel lacks: booting %s (%s, %s)",
-	            q->n, q->n == 1 ? "" : "s", q->n == 1 ? "s" : "", img->package, img->kver,
-	            kvm ? "kvm" : "tcg");
+	tap_comment(&rn->top, "vm: %d scenario%s for the VM%s: booting %s (%s, %s)", q->n,
+	            q->n == 1 ? "" : "s", strcmp(o->backend, "vm") ? " (the host kernel lacks what they need)" : "",
+	            img->package, img->kver, kvm ? "kvm" : "tcg");
 	vm_run(&vo, &vr);
 	if (vr.relaunched)
 		tap_comment(&rn->top, "vm: the first boot said nothing within the boot timeout; booted again "

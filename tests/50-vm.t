@@ -55,7 +55,7 @@ rc=$?
 is "$rc" 1 "backend vm: exit 1 (a point failed in the guest)"
 like "$(grep -E '^not ok 1 ' "$tmp/vm.out")" "^not ok 1 - $V/esp-fail.lua" "backend vm: the failing scenario is point 1 (files run sorted)"
 like "$(grep -E '^ok 2 ' "$tmp/vm.out")" "^ok 2 - $V/features.lua" "backend vm: the passing scenario is point 2"
-is "$(grep -c '^# vm: 2 scenarios need' "$tmp/vm.out")" 1 "backend vm: one VM boot for both scenarios"
+is "$(grep -c '^# vm: 2 scenarios for the VM: booting' "$tmp/vm.out")" 1 "backend vm: one VM boot for both scenarios"
 like "$(grep -E '^# backend: ' "$tmp/vm.out" | head -1)" '^# backend: vm \((tcg|kvm)\), kernel [0-9]' \
 	"backend vm: the TAP says which backend and kernel ran the scenario"
 is "$(tail -n 1 "$tmp/vm.out")" "1..2" "backend vm: the plan counts the guest's scenarios"
