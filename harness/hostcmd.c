@@ -5,6 +5,7 @@
 ** failed". Both output pipes are drained with poll before the wait, so a
 ** chatty child never blocks on a full pipe.
 */
+#include "errf.h"
 #include "hostcmd.h"
 
 #include <errno.h>
@@ -17,19 +18,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 3, 4)))
-static int hostcmd_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /*
 ** In the child: wire the pipes, exec; report an exec failure through sfd.
@@ -161,17 +149,17 @@ static int hostcmd_wait(struct hostcmd *p, pid_t pid, int exec_errno, char *err,
 
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
-			return hostcmd_fail(err, errlen, "%s: waitpid: %s", p->argv[0], strerror(errno));
+			return errf(err, errlen, "%s: waitpid: %s", p->argv[0], strerror(errno));
 	}
 	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	if (exec_errno)
-		return hostcmd_fail(err, errlen, "cannot run %s: %s", p->argv[0],
+		return errf(err, errlen, "cannot run %s: %s", p->argv[0],
 		                    strerror(exec_errno));
 	if (WIFSIGNALED(st))
-		return hostcmd_fail(err, errlen, "%s killed by signal %d", p->argv[0], WTERMSIG(st));
+		return errf(err, errlen, "%s killed by signal %d", p->argv[0], WTERMSIG(st));
 	if (p->status != 0) {
 		line = hostcmd_last_line(p->tail, &n);
-		return hostcmd_fail(err, errlen, "%s %s: exit status %d: %.*s", p->argv[0],
+		return errf(err, errlen, "%s %s: exit status %d: %.*s", p->argv[0],
 		                    p->argv[1] ? p->argv[1] : "", p->status, n, line);
 	}
 	return 0;
@@ -190,12 +178,12 @@ int hostcmd_run(struct hostcmd *p, char *err, size_t errlen)
 	p->status = -1;
 	if ((p->want_out && pipe2(o, O_CLOEXEC) < 0) || pipe2(e, O_CLOEXEC) < 0 ||
 	    pipe2(s, O_CLOEXEC) < 0) {
-		hostcmd_fail(err, errlen, "pipe: %s", strerror(errno));
+		errf(err, errlen, "pipe: %s", strerror(errno));
 		goto done;
 	}
 	pid = fork();
 	if (pid < 0) {
-		hostcmd_fail(err, errlen, "fork: %s", strerror(errno));
+		errf(err, errlen, "fork: %s", strerror(errno));
 		goto done;
 	}
 	if (pid == 0)
@@ -216,10 +204,10 @@ int hostcmd_run(struct hostcmd *p, char *err, size_t errlen)
 	if (hostcmd_wait(p, pid, exec_errno, err, errlen) < 0)
 		rc = -1;
 	else if (rc == -2)
-		hostcmd_fail(err, errlen, "%s: cannot read its output: %s", p->argv[0],
+		errf(err, errlen, "%s: cannot read its output: %s", p->argv[0],
 		             strerror(poll_errno));
 	else if (rc < 0)
-		hostcmd_fail(err, errlen, "%s: more than %zu bytes of output", p->argv[0],
+		errf(err, errlen, "%s: more than %zu bytes of output", p->argv[0],
 		             HOSTCMD_OUT_MAX);
 done:
 	for (int i = 0; i < 2; i++) {

@@ -4,6 +4,7 @@
 ** hostile or corrupt stream cannot make it allocate without bound; the ELF
 ** test reads the header through a bounds-checked cursor.
 */
+#include "errf.h"
 #include "kimage.h"
 
 #include <lzma.h>
@@ -16,19 +17,6 @@
 #define KIMAGE_XZ_MEMLIMIT ((uint64_t)256 << 20)
 
 static const unsigned char kimage_xz_magic[6] = { 0xFD, '7', 'z', 'X', 'Z', 0x00 };
-
-__attribute__((format(printf, 3, 4)))
-static int kimage_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ---- xz ---- */
 
@@ -73,9 +61,9 @@ int kimage_xz_decode(const unsigned char *in, size_t len, size_t max_out,
 	*outlen = 0;
 	if (len < sizeof kimage_xz_magic ||
 	    memcmp(in, kimage_xz_magic, sizeof kimage_xz_magic) != 0)
-		return kimage_fail(err, errlen, "xz: no xz magic (FD 37 7A 58 5A 00) at the start");
+		return errf(err, errlen, "xz: no xz magic (FD 37 7A 58 5A 00) at the start");
 	if (lzma_stream_decoder(&s, KIMAGE_XZ_MEMLIMIT, 0) != LZMA_OK)
-		return kimage_fail(err, errlen, "xz: cannot start the decoder");
+		return errf(err, errlen, "xz: cannot start the decoder");
 	s.next_in = in;
 	s.avail_in = len;
 	while (r == LZMA_OK) {
@@ -98,10 +86,10 @@ int kimage_xz_decode(const unsigned char *in, size_t len, size_t max_out,
 	free(buf);
 	*outlen = 0;
 	if (r == LZMA_OK && cap < hard)
-		return kimage_fail(err, errlen, "xz: out of memory");
+		return errf(err, errlen, "xz: out of memory");
 	if (r == LZMA_OK || r == LZMA_STREAM_END)
-		return kimage_fail(err, errlen, "xz: more than %zu bytes of output", max_out);
-	return kimage_fail(err, errlen, "xz: %s", kimage_lzma_what(r));
+		return errf(err, errlen, "xz: more than %zu bytes of output", max_out);
+	return errf(err, errlen, "xz: %s", kimage_lzma_what(r));
 }
 
 int kimage_unxz(const unsigned char *buf, size_t len, size_t max_out,
@@ -124,9 +112,9 @@ int kimage_unxz(const unsigned char *buf, size_t len, size_t max_out,
 		off++;   /* the magic by chance inside other data: try the next one */
 	}
 	if (!tried)
-		return kimage_fail(err, errlen, "no xz stream (magic FD 37 7A 58 5A 00) in %zu bytes",
+		return errf(err, errlen, "no xz stream (magic FD 37 7A 58 5A 00) in %zu bytes",
 		                   len);
-	return kimage_fail(err, errlen, "%s", first);
+	return errf(err, errlen, "%s", first);
 }
 
 /* ---- ELF ---- */
@@ -195,11 +183,11 @@ int kimage_elf_static(const unsigned char *buf, size_t len, const char *name,
 
 	if (len < 64 || memcmp(buf, "\177ELF", 4) != 0 || (buf[4] != 1 && buf[4] != 2) ||
 	    (buf[5] != 1 && buf[5] != 2))
-		return kimage_fail(err, errlen, "%s: not an ELF file", name);
+		return errf(err, errlen, "%s: not an ELF file", name);
 	c.be = buf[5] == 2;
 	rc = kimage_elf_scan(&c);
 	if (rc < 0)
-		return kimage_fail(err, errlen, "%s: malformed ELF program headers", name);
+		return errf(err, errlen, "%s: malformed ELF program headers", name);
 	return rc;
 }
 

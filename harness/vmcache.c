@@ -3,6 +3,7 @@
 ** and guest contract in vmcache.h). Read-only: `vm prepare` (vmprep.c)
 ** writes the cache, this module only looks.
 */
+#include "errf.h"
 #include "vmcache.h"
 
 #include <errno.h>
@@ -15,19 +16,6 @@
 #include <unistd.h>
 
 #define VMCACHE_STAMP_MAX 1024   /* four short words; anything longer is damage */
-
-__attribute__((format(printf, 3, 4)))
-static int vmcache_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* out = a + b (b may be NULL), -1 when it does not fit. */
 static int vmcache_join(char *out, size_t len, const char *a, const char *b)
@@ -44,13 +32,13 @@ static int vmcache_absolute(const char *path, char *out, size_t len, char *err, 
 
 	if (path[0] == '/') {
 		if (vmcache_join(out, len, path, NULL) < 0)
-			return vmcache_fail(err, errlen, "cache root too long: %.100s...", path);
+			return errf(err, errlen, "cache root too long: %.100s...", path);
 		return 0;
 	}
 	if (!getcwd(cwd, sizeof cwd))
-		return vmcache_fail(err, errlen, "getcwd: %s", strerror(errno));
+		return errf(err, errlen, "getcwd: %s", strerror(errno));
 	if (snprintf(out, len, "%s/%s", cwd, path) >= (int)len)
-		return vmcache_fail(err, errlen, "cache root too long: %.100s...", path);
+		return errf(err, errlen, "cache root too long: %.100s...", path);
 	return 0;
 }
 
@@ -60,7 +48,7 @@ int vmcache_root(const char *override, char *out, size_t len, char *err, size_t 
 
 	if (override) {
 		if (!*override)
-			return vmcache_fail(err, errlen, "empty cache folder given");
+			return errf(err, errlen, "empty cache folder given");
 		return vmcache_absolute(override, out, len, err, errlen);
 	}
 	v = getenv("VPNLAB_CACHE");
@@ -70,15 +58,15 @@ int vmcache_root(const char *override, char *out, size_t len, char *err, size_t 
 	v = getenv("XDG_CACHE_HOME");
 	if (v && v[0] == '/') {
 		if (vmcache_join(out, len, v, "/vpnlab") < 0)
-			return vmcache_fail(err, errlen, "$XDG_CACHE_HOME too long");
+			return errf(err, errlen, "$XDG_CACHE_HOME too long");
 		return 0;
 	}
 	v = getenv("HOME");
 	if (!v || v[0] != '/')
-		return vmcache_fail(err, errlen, "no cache folder: set VPNLAB_CACHE, "
+		return errf(err, errlen, "no cache folder: set VPNLAB_CACHE, "
 		                    "XDG_CACHE_HOME or HOME (absolute)");
 	if (vmcache_join(out, len, v, "/.cache/vpnlab") < 0)
-		return vmcache_fail(err, errlen, "$HOME too long");
+		return errf(err, errlen, "$HOME too long");
 	return 0;
 }
 
@@ -106,16 +94,16 @@ static int vmcache_current(const char *root, char *pkg, size_t len, char *err, s
 	ssize_t n;
 
 	if (snprintf(link, sizeof link, "%s/vm/current", root) >= (int)sizeof link)
-		return vmcache_fail(err, errlen, "cache root too long");
+		return errf(err, errlen, "cache root too long");
 	n = readlink(link, pkg, len);
 	if (n < 0)
-		return vmcache_fail(err, errlen, "no prepared guest kernel (%s: %s)", link,
+		return errf(err, errlen, "no prepared guest kernel (%s: %s)", link,
 		                    strerror(errno));
 	if ((size_t)n >= len)
-		return vmcache_fail(err, errlen, "%s: target too long", link);
+		return errf(err, errlen, "%s: target too long", link);
 	pkg[n] = '\0';
 	if (!vmcache_name_ok(pkg))
-		return vmcache_fail(err, errlen, "%s -> '%.100s' is not a package name", link, pkg);
+		return errf(err, errlen, "%s -> '%.100s' is not a package name", link, pkg);
 	return 0;
 }
 
@@ -126,14 +114,14 @@ static int vmcache_read_stamp(const char *path, char *buf, size_t len, char *err
 	ssize_t n;
 
 	if (fd < 0)
-		return vmcache_fail(err, errlen, "%s: %s (an interrupted or missing prepare)", path,
+		return errf(err, errlen, "%s: %s (an interrupted or missing prepare)", path,
 		                    strerror(errno));
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0)
-		return vmcache_fail(err, errlen, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
 	if ((size_t)n == len - 1)
-		return vmcache_fail(err, errlen, "%s: longer than %zu bytes", path, len - 1);
+		return errf(err, errlen, "%s: longer than %zu bytes", path, len - 1);
 	buf[n] = '\0';
 	return 0;
 }
@@ -145,11 +133,11 @@ static int vmcache_parse_stamp(const char *path, const char *text, const char *p
 	char p[128], v[128], k[128], h[128], extra[2];
 
 	if (sscanf(text, "%127s %127s %127s %127s %1s", p, v, k, h, extra) != 4)
-		return vmcache_fail(err, errlen, "%s: not 'package version kver hash'", path);
+		return errf(err, errlen, "%s: not 'package version kver hash'", path);
 	if (strcmp(p, pkg) != 0)
-		return vmcache_fail(err, errlen, "%s: names package %s, not %s", path, p, pkg);
+		return errf(err, errlen, "%s: names package %s, not %s", path, p, pkg);
 	if (strchr(k, '/') || !strcmp(k, ".") || !strcmp(k, ".."))
-		return vmcache_fail(err, errlen, "%s: bad kernel version '%s'", path, k);
+		return errf(err, errlen, "%s: bad kernel version '%s'", path, k);
 	snprintf(img->package, sizeof img->package, "%s", p);
 	snprintf(img->version, sizeof img->version, "%s", v);
 	snprintf(img->kver, sizeof img->kver, "%s", k);
@@ -162,12 +150,12 @@ static int vmcache_check(const char *path, mode_t type, char *err, size_t errlen
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return vmcache_fail(err, errlen, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
 	if ((st.st_mode & S_IFMT) != type)
-		return vmcache_fail(err, errlen, "%s: not a %s", path,
+		return errf(err, errlen, "%s: not a %s", path,
 		                    type == S_IFDIR ? "directory" : "regular file");
 	if (type == S_IFREG && st.st_size == 0)
-		return vmcache_fail(err, errlen, "%s: empty", path);
+		return errf(err, errlen, "%s: empty", path);
 	return 0;
 }
 
@@ -185,7 +173,7 @@ static int vmcache_fill_paths(struct vm_image *img, char *err, size_t errlen)
 	                img->kver) >= (int)sizeof img->modules;
 	bad |= snprintf(dep, sizeof dep, "%s/modules.dep", img->modules) >= (int)sizeof dep;
 	if (bad)
-		return vmcache_fail(err, errlen, "%s: path too long", img->dir);
+		return errf(err, errlen, "%s: path too long", img->dir);
 	if (vmcache_check(img->kernel, S_IFREG, err, errlen) < 0 ||
 	    vmcache_check(img->initrd, S_IFREG, err, errlen) < 0 ||
 	    vmcache_check(img->modules, S_IFDIR, err, errlen) < 0 ||
@@ -202,14 +190,14 @@ int vmcache_find(const char *root, const char *package, struct vm_image *img,
 	memset(img, 0, sizeof *img);
 	if (package) {
 		if (!vmcache_name_ok(package))
-			return vmcache_fail(err, errlen, "'%.100s' is not a package name", package);
+			return errf(err, errlen, "'%.100s' is not a package name", package);
 		snprintf(pkg, sizeof pkg, "%s", package);
 	} else if (vmcache_current(root, pkg, sizeof pkg, err, errlen) < 0) {
 		return -1;
 	}
 	if (snprintf(img->dir, sizeof img->dir, "%s/vm/%s", root, pkg) >= (int)sizeof img->dir ||
 	    snprintf(stamp, sizeof stamp, "%s/stamp", img->dir) >= (int)sizeof stamp)
-		return vmcache_fail(err, errlen, "cache root too long");
+		return errf(err, errlen, "cache root too long");
 	if (vmcache_read_stamp(stamp, text, sizeof text, err, errlen) < 0 ||
 	    vmcache_parse_stamp(stamp, text, pkg, img, err, errlen) < 0 ||
 	    vmcache_fill_paths(img, err, errlen) < 0) {

@@ -13,6 +13,7 @@
 ** the package (the /init text, the module list, the host busybox), so a new
 ** /init or busybox rebuilds only the initrd.
 */
+#include "errf.h"
 #include "vmprep.h"
 #include "hostcmd.h"
 #include "initramfs.h"
@@ -138,19 +139,6 @@ struct vmprep_ctx {
 };
 
 __attribute__((format(printf, 3, 4)))
-static int vmprep_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-__attribute__((format(printf, 3, 4)))
 static int vmprep_path(struct vmprep_ctx *c, char *out, const char *fmt, ...)
 {
 	va_list ap;
@@ -160,7 +148,7 @@ static int vmprep_path(struct vmprep_ctx *c, char *out, const char *fmt, ...)
 	n = vsnprintf(out, PATH_MAX, fmt, ap);
 	va_end(ap);
 	if (n < 0 || n >= PATH_MAX)
-		return vmprep_fail(c->err, c->errlen, "path too long under %.100s", c->vmdir);
+		return errf(c->err, c->errlen, "path too long under %.100s", c->vmdir);
 	return 0;
 }
 
@@ -212,10 +200,10 @@ static int vmprep_slurp(const char *path, size_t max, unsigned char **buf, size_
 
 	*buf = NULL;
 	if (fd < 0)
-		return vmprep_fail(err, errlen, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		close(fd);
-		return vmprep_fail(err, errlen, "%s: not a regular file of at most %zu bytes", path,
+		return errf(err, errlen, "%s: not a regular file of at most %zu bytes", path,
 		                   max);
 	}
 	*buf = malloc((size_t)st.st_size + 1);
@@ -229,7 +217,7 @@ static int vmprep_slurp(const char *path, size_t max, unsigned char **buf, size_
 	if (!*buf || got != (size_t)st.st_size) {
 		free(*buf);
 		*buf = NULL;
-		return vmprep_fail(err, errlen, "%s: %s", path, got ? "changed while read" :
+		return errf(err, errlen, "%s: %s", path, got ? "changed while read" :
 		                   "cannot read");
 	}
 	(*buf)[got] = '\0';
@@ -248,15 +236,15 @@ static int vmprep_write_file(const char *path, const void *data, size_t len, cha
 	int fd, rc;
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return vmprep_fail(err, errlen, "%s: path too long", path);
+		return errf(err, errlen, "%s: path too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return vmprep_fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		return errf(err, errlen, "%s: %s", tmp, strerror(errno));
 	while (done < len && (n = write(fd, p + done, len - done)) > 0)
 		done += (size_t)n;
 	rc = done == len ? 0 : -1;
 	if (close(fd) < 0 || rc < 0 || rename(tmp, path) < 0) {
-		rc = vmprep_fail(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+		rc = errf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
 		unlink(tmp);
 	}
 	return rc;
@@ -320,13 +308,13 @@ static int vmprep_apt_show(struct vmprep_ctx *c, const char *pkg, struct hostcmd
 	rc = hostcmd_run(p, c->err, c->errlen);
 	p->argv = NULL;   /* argv lives on this stack frame */
 	if (rc < 0 && p->status == 100)
-		return vmprep_fail(c->err, c->errlen, "apt does not know the package %s "
+		return errf(c->err, c->errlen, "apt does not know the package %s "
 		                   "(check the name; apt-get update?)", pkg);
 	if (rc < 0)
 		return -1;
 	if (!p->out || vmprep_field(p->out, "Package", name, sizeof name) != 1 ||
 	    strcmp(name, pkg) != 0)
-		return vmprep_fail(c->err, c->errlen, "apt-cache show %s: no stanza for %s", pkg, pkg);
+		return errf(c->err, c->errlen, "apt-cache show %s: no stanza for %s", pkg, pkg);
 	return 0;
 }
 
@@ -362,16 +350,16 @@ static int vmprep_resolve_default(struct vmprep_ctx *c)
 	int rc = -1;
 
 	if (uname(&u) < 0)
-		return vmprep_fail(c->err, c->errlen, "uname: %s", strerror(errno));
+		return errf(c->err, c->errlen, "uname: %s", strerror(errno));
 	if (strcmp(u.machine, "x86_64") != 0)
-		return vmprep_fail(c->err, c->errlen, "no default guest kernel on %s: %s is the "
+		return errf(c->err, c->errlen, "no default guest kernel on %s: %s is the "
 		                   "x86_64 default; name a kernel package", u.machine,
 		                   VMCACHE_META_PACKAGE);
 	if (vmprep_apt_show(c, VMCACHE_META_PACKAGE, &p) < 0)
 		goto done;
 	if (vmprep_field(p.out, "Depends", deps, sizeof deps) != 1 ||
 	    vmprep_first_dep(deps, c->pkg, sizeof c->pkg, c->ver, sizeof c->ver) < 0) {
-		vmprep_fail(c->err, c->errlen, "%s: no usable Depends field", VMCACHE_META_PACKAGE);
+		errf(c->err, c->errlen, "%s: no usable Depends field", VMCACHE_META_PACKAGE);
 		goto done;
 	}
 	rc = 0;
@@ -390,21 +378,21 @@ static int vmprep_resolve(struct vmprep_ctx *c)
 		if (vmprep_resolve_default(c) < 0)
 			return -1;
 	} else if (snprintf(c->pkg, sizeof c->pkg, "%s", c->o->package) >= (int)sizeof c->pkg) {
-		return vmprep_fail(c->err, c->errlen, "package name too long");
+		return errf(c->err, c->errlen, "package name too long");
 	}
 	if (!vmprep_word_ok(c->pkg, "+.-"))
-		return vmprep_fail(c->err, c->errlen, "'%.100s' is not a package name", c->pkg);
+		return errf(c->err, c->errlen, "'%.100s' is not a package name", c->pkg);
 	if (!c->ver[0]) {
 		if (vmprep_apt_show(c, c->pkg, &p) < 0)
 			goto done;
 		if (vmprep_field(p.out, "Version", c->ver, sizeof c->ver) != 1) {
-			vmprep_fail(c->err, c->errlen, "apt-cache show %s: no Version", c->pkg);
+			errf(c->err, c->errlen, "apt-cache show %s: no Version", c->pkg);
 			goto done;
 		}
 		hostcmd_free(&p);
 	}
 	if (!vmprep_word_ok(c->ver, "+.~:-"))
-		return vmprep_fail(c->err, c->errlen, "%s: odd version '%.100s'", c->pkg, c->ver);
+		return errf(c->err, c->errlen, "%s: odd version '%.100s'", c->pkg, c->ver);
 	return 0;
 done:
 	hostcmd_free(&p);
@@ -433,16 +421,16 @@ int vmprep_remove_tree(const char *path, char *err, size_t errlen)
 	int rc;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : vmprep_fail(err, errlen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : errf(err, errlen, "%s: %s", path, strerror(errno));
 	vmprep_rm_failed[0] = '\0';
 	vmprep_rm_errno = 0;
 	rc = nftw(path, vmprep_rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	if (rc == 0)
 		return 0;
 	if (rc > 0)
-		return vmprep_fail(err, errlen, "cannot remove %s: %s", vmprep_rm_failed,
+		return errf(err, errlen, "cannot remove %s: %s", vmprep_rm_failed,
 		                   strerror(vmprep_rm_errno));
-	return vmprep_fail(err, errlen, "cannot remove %s: %s", path, strerror(errno));
+	return errf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
 }
 
 /* ---- the initramfs hash ---- */
@@ -467,7 +455,7 @@ static int vmprep_hash(struct vmprep_ctx *c)
 	size_t i;
 
 	if (stat(VMPREP_BUSYBOX, &st) < 0)
-		return vmprep_fail(c->err, c->errlen, "%s: %s (install busybox-static)",
+		return errf(c->err, c->errlen, "%s: %s (install busybox-static)",
 		                   VMPREP_BUSYBOX, strerror(errno));
 	h = vmprep_fnv(h, vmprep_init, sizeof vmprep_init);
 	for (i = 0; i < VMPREP_NMODULES; i++)
@@ -496,7 +484,7 @@ static int vmprep_mkdirs(struct vmprep_ctx *c, const char *path)
 
 		p[i] = '\0';
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return vmprep_fail(c->err, c->errlen, "mkdir %s: %s", p, strerror(errno));
+			return errf(c->err, c->errlen, "mkdir %s: %s", p, strerror(errno));
 		p[i] = save;
 		if (!save)
 			return 0;
@@ -513,7 +501,7 @@ static int vmprep_lock(struct vmprep_ctx *c)
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return vmprep_fail(c->err, c->errlen, "%s: %s", path, strerror(errno));
+		return errf(c->err, c->errlen, "%s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return fd;
 	if (errno == EWOULDBLOCK) {
@@ -527,7 +515,7 @@ static int vmprep_lock(struct vmprep_ctx *c)
 		if (r == 0)
 			return fd;
 	}
-	vmprep_fail(c->err, c->errlen, "flock %s: %s", path, strerror(errno));
+	errf(c->err, c->errlen, "flock %s: %s", path, strerror(errno));
 	close(fd);
 	return -1;
 }
@@ -545,7 +533,7 @@ static int vmprep_sweep(struct vmprep_ctx *c)
 	int rc = 0;
 
 	if (!d)
-		return vmprep_fail(c->err, c->errlen, "%s: %s", c->vmdir, strerror(errno));
+		return errf(c->err, c->errlen, "%s: %s", c->vmdir, strerror(errno));
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		const char *rest = e->d_name + pl;
 
@@ -608,9 +596,9 @@ static int vmprep_point_current(struct vmprep_ctx *c)
 	}
 	unlink(tmp);
 	if (symlink(c->pkg, tmp) < 0)
-		return vmprep_fail(c->err, c->errlen, "symlink %s: %s", tmp, strerror(errno));
+		return errf(c->err, c->errlen, "symlink %s: %s", tmp, strerror(errno));
 	if (rename(tmp, link) < 0) {
-		vmprep_fail(c->err, c->errlen, "rename %s: %s", link, strerror(errno));
+		errf(c->err, c->errlen, "rename %s: %s", link, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -628,9 +616,9 @@ static int vmprep_install(struct vmprep_ctx *c, const char *final)
 	if (vmprep_path(c, old, "%s/%s.old-%ld", c->vmdir, c->pkg, (long)getpid()) < 0)
 		return -1;
 	if (rename(final, old) < 0 && errno != ENOENT)
-		return vmprep_fail(c->err, c->errlen, "rename %s: %s", final, strerror(errno));
+		return errf(c->err, c->errlen, "rename %s: %s", final, strerror(errno));
 	if (rename(c->tmp, final) < 0) {
-		vmprep_fail(c->err, c->errlen, "rename %s: %s", c->tmp, strerror(errno));
+		errf(c->err, c->errlen, "rename %s: %s", c->tmp, strerror(errno));
 		rename(old, final);
 		return -1;
 	}
@@ -651,7 +639,7 @@ static int vmprep_find_deb(struct vmprep_ctx *c, const char *dir, char *deb)
 	size_t n;
 
 	if (!d)
-		return vmprep_fail(c->err, c->errlen, "%s: %s", dir, strerror(errno));
+		return errf(c->err, c->errlen, "%s: %s", dir, strerror(errno));
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		n = strlen(e->d_name);
 		if (n <= 4 || strcmp(e->d_name + n - 4, ".deb") != 0)
@@ -661,7 +649,7 @@ static int vmprep_find_deb(struct vmprep_ctx *c, const char *dir, char *deb)
 	}
 	closedir(d);
 	if (rc == 0 && found != 1)
-		return vmprep_fail(c->err, c->errlen, "apt-get download left %d .deb files in %s",
+		return errf(c->err, c->errlen, "apt-get download left %d .deb files in %s",
 		                   found, dir);
 	return rc;
 }
@@ -677,7 +665,7 @@ static int vmprep_download(struct vmprep_ctx *c, char *deb)
 	if (vmprep_path(c, dl, "%s/download", c->tmp) < 0)
 		return -1;
 	if (mkdir(dl, 0755) < 0)
-		return vmprep_fail(c->err, c->errlen, "mkdir %s: %s", dl, strerror(errno));
+		return errf(c->err, c->errlen, "mkdir %s: %s", dl, strerror(errno));
 	snprintf(spec, sizeof spec, "%s=%s", c->pkg, c->ver);
 	memset(&p, 0, sizeof p);
 	p.argv = argv;
@@ -703,7 +691,7 @@ static int vmprep_extract(struct vmprep_ctx *c, const char *deb)
 	rc = hostcmd_run(&p, c->err, c->errlen);
 	hostcmd_free(&p);
 	if (unlink(deb) < 0 || rmdir(dl) < 0)
-		return rc < 0 ? -1 : vmprep_fail(c->err, c->errlen, "removing %s: %s", deb,
+		return rc < 0 ? -1 : errf(c->err, c->errlen, "removing %s: %s", deb,
 		                                 strerror(errno));
 	return rc;
 }
@@ -726,9 +714,9 @@ static int vmprep_find_kver(struct vmprep_ctx *c)
 	    vmprep_path(c, mods, "%s/modules", lib) < 0)
 		return -1;
 	if (lstat(lib, &st) < 0 && stat(usr, &st) == 0 && symlink("usr/lib", lib) < 0)
-		return vmprep_fail(c->err, c->errlen, "symlink %s: %s", lib, strerror(errno));
+		return errf(c->err, c->errlen, "symlink %s: %s", lib, strerror(errno));
 	if (!(d = opendir(mods)))
-		return vmprep_fail(c->err, c->errlen, "%s ships no %s (a metapackage, not a kernel "
+		return errf(c->err, c->errlen, "%s ships no %s (a metapackage, not a kernel "
 		                   "image?)", c->pkg, "lib/modules");
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
@@ -739,7 +727,7 @@ static int vmprep_find_kver(struct vmprep_ctx *c)
 	}
 	closedir(d);
 	if (n != 1 || !vmprep_word_ok(c->kver, "+.~_-"))
-		return vmprep_fail(c->err, c->errlen, "%s: expected one kernel version folder, "
+		return errf(c->err, c->errlen, "%s: expected one kernel version folder, "
 		                   "found %d", mods, n);
 	return 0;
 }
@@ -756,7 +744,7 @@ static int vmprep_find_depmod(struct vmprep_ctx *c, char *out)
 		if (snprintf(out, PATH_MAX, "%s/depmod", dir) < PATH_MAX && access(out, X_OK) == 0)
 			return 0;
 	}
-	return vmprep_fail(c->err, c->errlen, "depmod not found (/usr/sbin, /sbin, $PATH): "
+	return errf(c->err, c->errlen, "depmod not found (/usr/sbin, /sbin, $PATH): "
 	                   "install the kmod package");
 }
 
@@ -777,7 +765,7 @@ static int vmprep_depmod(struct vmprep_ctx *c)
 	rc = hostcmd_run(&p, c->err, c->errlen);
 	hostcmd_free(&p);
 	if (rc == 0 && access(dep, R_OK) < 0)
-		return vmprep_fail(c->err, c->errlen, "depmod wrote no %s", dep);
+		return errf(c->err, c->errlen, "depmod wrote no %s", dep);
 	return rc;
 }
 
@@ -800,7 +788,7 @@ static int vmprep_vmlinux(struct vmprep_ctx *c, const char *dir)
 		goto done;
 	}
 	if (kl < 4 || memcmp(k, "\177ELF", 4) != 0) {
-		vmprep_fail(c->err, c->errlen, "%s: the xz stream is not an ELF vmlinux", in);
+		errf(c->err, c->errlen, "%s: the xz stream is not an ELF vmlinux", in);
 		goto done;
 	}
 	rc = vmprep_write_file(out, k, kl, c->err, c->errlen);
@@ -829,17 +817,17 @@ static int vmprep_add_module(struct vmprep_ctx *c, struct initramfs *ar, const c
 		rc = initramfs_add_file(ar, path, 0644, raw, rl);
 	} else if (n > 6 && !strcmp(rel + n - 6, ".ko.xz")) {
 		if (kimage_xz_decode(raw, rl, VMPREP_MODULE_MAX, &ko, &kl, c->err, c->errlen) < 0) {
-			vmprep_fail(c->err, c->errlen, "%s: not a valid xz file", in);
+			errf(c->err, c->errlen, "%s: not a valid xz file", in);
 			goto done;
 		}
 		rc = initramfs_add_file(ar, path, 0644, ko, kl);
 	} else {
-		vmprep_fail(c->err, c->errlen, "%s: a compression vm prepare does not handle "
+		errf(c->err, c->errlen, "%s: a compression vm prepare does not handle "
 		            "(only .ko and .ko.xz)", in);
 		goto done;
 	}
 	if (rc < 0)
-		vmprep_fail(c->err, c->errlen, "initramfs: %s", ar->err);
+		errf(c->err, c->errlen, "initramfs: %s", ar->err);
 done:
 	free(raw);
 	free(ko);
@@ -859,7 +847,7 @@ static int vmprep_check_deps(struct vmprep_ctx *c, const char *name, const char 
 				break;
 		}
 		if (n && i == VMPREP_NMODULES)
-			return vmprep_fail(c->err, c->errlen, "module %s needs %.*s, which the "
+			return errf(c->err, c->errlen, "module %s needs %.*s, which the "
 			                   "initramfs does not load before it", name, (int)n, deps + off);
 		off += n + strspn(deps + off + n, " ");
 	}
@@ -876,11 +864,11 @@ static int vmprep_one_module(struct vmprep_ctx *c, struct initramfs *ar, const c
 	int r = kimage_moddep_find(dep, dl, name, rel, sizeof rel, deps, sizeof deps);
 
 	if (r < 0)
-		return vmprep_fail(c->err, c->errlen, "modules.dep: the line of %s is too long", name);
+		return errf(c->err, c->errlen, "modules.dep: the line of %s is too long", name);
 	if (r == 0 && kimage_moddep_find(bi, bl, name, NULL, 0, NULL, 0) == 1)
 		return 0;
 	if (r == 0)
-		return vmprep_fail(c->err, c->errlen, "module %s: neither in modules.dep nor in "
+		return errf(c->err, c->errlen, "module %s: neither in modules.dep nor in "
 		                   "modules.builtin of %s", name, c->kver);
 	if (vmprep_check_deps(c, name, deps, loaded) < 0 ||
 	    vmprep_add_module(c, ar, moddir, name, rel) < 0)
@@ -913,7 +901,7 @@ static int vmprep_add_modules(struct vmprep_ctx *c, struct initramfs *ar, const 
 	}
 	rc = initramfs_add_file(ar, "mods/order", 0644, order, ol);
 	if (rc < 0)
-		vmprep_fail(c->err, c->errlen, "initramfs: %s", ar->err);
+		errf(c->err, c->errlen, "initramfs: %s", ar->err);
 done:
 	free(dep);
 	free(bi);
@@ -938,7 +926,7 @@ static int vmprep_check_busybox(struct vmprep_ctx *c)
 		return -1;
 	}
 	if (r == 0)
-		return vmprep_fail(c->err, c->errlen, "%s is dynamically linked; the guest's /init "
+		return errf(c->err, c->errlen, "%s is dynamically linked; the guest's /init "
 		                   "needs a static one: install busybox-static", VMPREP_BUSYBOX);
 	return 0;
 }
@@ -959,13 +947,13 @@ static int vmprep_initrd(struct vmprep_ctx *c, const char *dir)
 	initramfs_add_file_from(&ar, "bin/busybox", 0755, VMPREP_BUSYBOX);
 	initramfs_add_file(&ar, "init", 0755, vmprep_init, sizeof vmprep_init - 1);
 	if (initramfs_add_dir(&ar, "mods", 0755) < 0) {
-		vmprep_fail(c->err, c->errlen, "initramfs: %s", ar.err);
+		errf(c->err, c->errlen, "initramfs: %s", ar.err);
 		goto done;
 	}
 	if (vmprep_add_modules(c, &ar, moddir) < 0)
 		goto done;
 	if (initramfs_write(&ar, out) < 0) {
-		vmprep_fail(c->err, c->errlen, "initramfs: %s", ar.err);
+		errf(c->err, c->errlen, "initramfs: %s", ar.err);
 		goto done;
 	}
 	rc = 0;
@@ -987,7 +975,7 @@ static int vmprep_build(struct vmprep_ctx *c, struct vm_image *img)
 	    vmprep_path(c, final, "%s/%s", c->vmdir, c->pkg) < 0)
 		return -1;
 	if (mkdir(c->tmp, 0755) < 0) {
-		vmprep_fail(c->err, c->errlen, "mkdir %s: %s", c->tmp, strerror(errno));
+		errf(c->err, c->errlen, "mkdir %s: %s", c->tmp, strerror(errno));
 		c->tmp[0] = '\0';
 		return -1;
 	}
@@ -1066,7 +1054,7 @@ int vmprep_run(const struct vmprep_opts *o, struct vm_image *img, char *err, siz
 	c.err = err;
 	c.errlen = errlen;
 	if (!o || !o->cache_root || o->cache_root[0] != '/')
-		return vmprep_fail(err, errlen, "vm prepare needs an absolute cache folder");
+		return errf(err, errlen, "vm prepare needs an absolute cache folder");
 	if (vmprep_path(&c, c.vmdir, "%s/vm", o->cache_root) < 0 ||
 	    vmprep_mkdirs(&c, c.vmdir) < 0 || (lock = vmprep_lock(&c)) < 0)
 		return -1;
