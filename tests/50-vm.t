@@ -4,7 +4,8 @@
 # CI must run the VM.
 #   - doctor: the table names every feature, daemon, the image and the accelerator.
 #   - vm prepare: a second run finds the cache current and returns at once.
-#   - --backend vm on a scenario that passes and one BUILT TO FAIL, in one
+#   - --backend vm on a scenario that passes and two BUILT TO FAIL (one an
+#     ESP assertion, one each new middlebox: esp drop, stateful, netem), in one
 #     boot: exit 1, the guest's points are numbered on from the host's, the
 #     failing point's YAML comes through, the pcap it names (written by the
 #     guest into the shared results folder) holds ESP packets, prove parses it.
@@ -50,15 +51,22 @@ like "$(cat "$tmp/prepare.out")" 'is current' "vm prepare: says the cache is cur
 ok $(( ms > 2000 )) "vm prepare: a current cache takes ${ms} ms (under 2 s)"
 
 # --backend vm: one boot, a pass and a failure ---------------------------
-"$VPNLAB" run --backend vm --results "$tmp/vm" $V/features.lua $V/esp-fail.lua >"$tmp/vm.out" 2>"$tmp/vm.err"
+"$VPNLAB" run --backend vm --results "$tmp/vm" $V/features.lua $V/esp-fail.lua $V/middlebox-fail.lua >"$tmp/vm.out" 2>"$tmp/vm.err"
 rc=$?
 is "$rc" 1 "backend vm: exit 1 (a point failed in the guest)"
 like "$(grep -E '^not ok 1 ' "$tmp/vm.out")" "^not ok 1 - $V/esp-fail.lua" "backend vm: the failing scenario is point 1 (files run sorted)"
 like "$(grep -E '^ok 2 ' "$tmp/vm.out")" "^ok 2 - $V/features.lua" "backend vm: the passing scenario is point 2"
-is "$(grep -c '^# vm: 2 scenarios for the VM: booting' "$tmp/vm.out")" 1 "backend vm: one VM boot for both scenarios"
+is "$(grep -c '^# vm: 3 scenarios for the VM: booting' "$tmp/vm.out")" 1 "backend vm: one VM boot for the three scenarios"
 like "$(grep -E '^# backend: ' "$tmp/vm.out" | head -1)" '^# backend: vm \((tcg|kvm)\), kernel [0-9]' \
 	"backend vm: the TAP says which backend and kernel ran the scenario"
-is "$(tail -n 1 "$tmp/vm.out")" "1..2" "backend vm: the plan counts the guest's scenarios"
+is "$(tail -n 1 "$tmp/vm.out")" "1..3" "backend vm: the plan counts the guest's scenarios"
+# The middleboxes built to fail: exactly the marked points, nothing else.
+mb="$(sed -n 's/^# results: //p' "$tmp/vm.out" | grep middlebox-fail)/tap.txt"
+is "$(grep -c '^not ok' "$mb" 2>&1)" 3 "middleboxes: exactly three points fail"
+for want in "wan: ESP crossed the firewall" "lan: the gateway's new ping came in" "the WAN round trip is under 50 ms"; do
+	like "$(grep '^not ok' "$mb" | tr '\n' ' ')" "$want" "middleboxes: '$want' fails"
+done
+like "$(grep '^ok' "$mb" | tr '\n' ' ')" "IKE passes the firewall.*shows netem" "middleboxes: the control points pass"
 like "$(grep -A3 'not ok .* net: never' "$tmp/vm.out" | tr '\n' ' ')" 'message: ' "backend vm: the failing point's YAML diagnostic came through"
 pcap=$(grep -m1 -E '^ +pcap: ' "$tmp/vm.out" | sed 's/.*pcap: "\{0,1\}\([^"]*\)"\{0,1\}$/\1/')
 [ -n "$pcap" ] && [ -s "$pcap" ]
@@ -68,7 +76,7 @@ ok $(( esp < 2 )) "backend vm: that pcap holds IP protocol 50 packets from the g
 like "$(grep '^# vm: first scenario started' "$tmp/vm.out")" 'started [0-9.]+ s after launch' "backend vm: the boot time is reported"
 cp "$tmp/vm.out" "$tmp/vm-stream.t"
 prove -e cat "$tmp/vm-stream.t" >"$tmp/vm.prove" 2>&1
-like "$(cat "$tmp/vm.prove")" 'Failed 1/2 subtests|Failed: 1|FAILED' "backend vm: prove reads the stream and sees the one failure"
+like "$(cat "$tmp/vm.prove")" 'Failed 2/3 subtests|Failed: 2|FAILED' "backend vm: prove reads the stream and sees the two failures"
 
 # auto: host and VM in one invocation ------------------------------------
 "$VPNLAB" run --results "$tmp/auto" scenarios/nat/ikev2-home-nat.lua $V/features.lua >"$tmp/auto.out" 2>"$tmp/auto.err"
