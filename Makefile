@@ -23,9 +23,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iharness \
              -DVPNLAB_VERSION='"$(VERSION)"' -DVPNLAB_SRCDIR='"$(SRCDIR)"'
 LDLIBS   := $(PKG_LIBS) -pthread
 
-SRCS      := $(sort $(wildcard harness/*.c harness/drivers/*.c))
+SRCS      := $(sort $(wildcard harness/*/*.c))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
-LIB_OBJS  := $(filter-out $(BUILD)/harness/main.o,$(OBJS))
+LIB_OBJS  := $(filter-out $(BUILD)/harness/cli/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -40,7 +40,7 @@ $(BUILD)/vpnlab: $(OBJS)
 vpnlab: $(BUILD)/vpnlab
 	ln -sf $(BUILD)/vpnlab vpnlab
 
-$(BUILD)/%.o: %.c $(wildcard harness/*.h harness/drivers/*.h)
+$(BUILD)/%.o: %.c $(wildcard harness/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

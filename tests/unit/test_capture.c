@@ -9,10 +9,10 @@
 ** numbers are the timeline's, draining either end drains both, and bad
 ** pairings are refused.
 */
-#include "capture.h"
-#include "netlink.h"
-#include "netns.h"
-#include "timeline.h"
+#include "wire/capture.h"
+#include "lab/netlink.h"
+#include "lab/netns.h"
+#include "wire/timeline.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

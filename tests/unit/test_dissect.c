@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect.h"
+#include "wire/dissect.h"
 #include "unit.h"
 
 #define MAXF 4096

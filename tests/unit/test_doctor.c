@@ -7,9 +7,9 @@
 ** tmpfs mounts. One run with real probes checks that the count matches what
 ** this host lacks and that doctor prints nothing but its table.
 */
-#include "doctor.h"
-#include "netns.h"
-#include "probe.h"
+#include "cli/doctor.h"
+#include "lab/netns.h"
+#include "lab/probe.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "expect.h"
-#include "timeline.h"
+#include "wire/expect.h"
+#include "wire/timeline.h"
 #include "unit.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))

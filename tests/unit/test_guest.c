@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guest.h"
+#include "vm/guestfiles.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/vpnlab-test-guest.XXXXXX";

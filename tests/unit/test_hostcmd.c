@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hostcmd.h"
+#include "vm/hostcmd.h"
 #include "unit.h"
 
 static int run(const char *const *argv, const char *cwd, int want_out, struct hostcmd *p, char *err,

@@ -4,7 +4,7 @@
 ** bounds-checked reader here, and a full archive (host busybox included) is
 ** listed and extracted by GNU cpio and busybox cpio.
 */
-#include "initramfs.h"
+#include "vm/initramfs.h"
 #include "unit.h"
 
 #include <dirent.h>

@@ -7,7 +7,7 @@
 ** Inputs are passed in buffers of exactly their size, so an over-read is
 ** an ASan error.
 */
-#include "kimage.h"
+#include "vm/kimage.h"
 #include "unit.h"
 
 #include <lzma.h>

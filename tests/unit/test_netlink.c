@@ -5,8 +5,8 @@
 ** has no sch_netem the netem test checks the error instead; on a full
 ** kernel it reads the qdisc back.
 */
-#include "netlink.h"
-#include "netns.h"
+#include "lab/netlink.h"
+#include "lab/netns.h"
 #include "unit.h"
 
 #include <math.h>

@@ -6,8 +6,8 @@
 ** that probing leaves the runner's namespace, the host's network and /tmp
 ** as they were. Needs root (CI is root); skips otherwise.
 */
-#include "netns.h"
-#include "probe.h"
+#include "lab/netns.h"
+#include "lab/probe.h"
 #include "unit.h"
 
 #include <fcntl.h>

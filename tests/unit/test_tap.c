@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "run/tap.h"
 #include "unit.h"
 
 /* A tap writing into memory; text is read without any fflush by the test. */

@@ -2,7 +2,7 @@
 ** Unit tests for topo: parsing, names, addressing, validation messages and
 ** the routes every node gets (NAT visibility, tie-breaking, scale).
 */
-#include "topo.h"
+#include "lab/topo.h"
 #include "unit.h"
 
 #include <math.h>

@@ -4,7 +4,7 @@
 ** client is driven against a scripted peer (a forked child on a socketpair)
 ** that checks what it receives and answers in awkward pieces.
 */
-#include "vici.h"
+#include "daemon/vici.h"
 #include "unit.h"
 
 #include <fcntl.h>

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "vm.h"
+#include "vm/vm.h"
 
 static int find(char **argv, int n, const char *word)
 {

@@ -3,7 +3,7 @@
 ** $XDG_CACHE_HOME > $HOME) and vmcache_find on fabricated cache folders:
 ** every way a prepared image can be incomplete, and vm/current.
 */
-#include "vmcache.h"
+#include "vm/vmcache.h"
 #include "unit.h"
 
 #include <fcntl.h>

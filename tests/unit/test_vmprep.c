@@ -5,7 +5,7 @@
 ** touches anything. The byte-level parts are in test_kimage.c; the whole
 ** prepare is exercised by `./vpnlab vm prepare` (tests/50-vm.t).
 */
-#include "vmprep.h"
+#include "vm/vmprep.h"
 #include "unit.h"
 
 #include <stdio.h>

@@ -1,0 +1,308 @@
+/*
+** lua_core.c: the vpnlab.core module itself, error location, clocks, waits
+** and the TAP points that Lua-side checks (ok/is) produce.
+*/
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bind/luax.h"
+#include "run/signals.h"
+
+static const char RUN_KEY = 'r';
+
+struct run *lx_run(lua_State *L)
+{
+	struct run *r;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &RUN_KEY);
+	r = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return r;
+}
+
+void lx_set_run(lua_State *L, struct run *r)
+{
+	lua_pushlightuserdata(L, r);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &RUN_KEY);
+}
+
+static int is_library_frame(const struct run *r, const lua_Debug *ar)
+{
+	size_t n = strlen(r->libdir);
+	return ar->source[0] != '@' || strncmp(ar->source + 1, r->libdir, n) == 0;
+}
+
+void lx_where(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	lua_Debug ar;
+
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		lua_getinfo(L, "Sl", &ar);
+		if (ar.currentline > 0 && !is_library_frame(r, &ar)) {
+			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+			return;
+		}
+	}
+	lua_pushliteral(L, "");
+}
+
+int lx_error(lua_State *L, const char *fmt, ...)
+{
+	va_list ap;
+	lx_where(L);
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);
+	va_end(ap);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+int lx_interrupted(lua_State *L)
+{
+	const char *name = signals_received() ? sigabbrev_np(signals_received()) : NULL;
+	if (name == NULL)
+		return lx_error(L, "interrupted by a signal");
+	return lx_error(L, "interrupted by SIG%s", name);
+}
+
+double lx_deadline(lua_State *L, double seconds)
+{
+	return loop_now() + seconds * lx_run(L)->time_scale;
+}
+
+int lx_wait_flag(lua_State *L, const int *flag, double deadline)
+{
+	struct run *r = lx_run(L);
+	while (!*flag && !r->loop->interrupted) {
+		double left = deadline - loop_now();
+		if (left <= 0)
+			break;
+		loop_once(r->loop, left);
+	}
+	if (r->loop->interrupted)
+		return lx_interrupted(L);
+	return *flag != 0;
+}
+
+/* core.now() -> seconds since the scenario started */
+static int core_now(lua_State *L)
+{
+	lua_pushnumber(L, loop_now() - lx_run(L)->mono0);
+	return 1;
+}
+
+/* core.raise(msg): an error at the user's line */
+static int core_raise(lua_State *L)
+{
+	return lx_error(L, "%s", luaL_checkstring(L, 1));
+}
+
+/* core.where() -> "file:line: " of the user's frame */
+static int core_where(lua_State *L)
+{
+	lx_where(L);
+	return 1;
+}
+
+/* core.point(pass, description [, yaml]) -> pass */
+static int core_point(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	int pass = lua_toboolean(L, 1);
+	const char *desc = luaL_checkstring(L, 2);
+	const char *diag = luaL_optstring(L, 3, NULL);
+	tap_point(r->tap, pass, diag, "%s", desc);
+	lua_pushboolean(L, pass);
+	return 1;
+}
+
+/* core.yaml(key, value) -> '  key: "escaped value"\n' for diagnostics built in Lua */
+static int core_yaml(lua_State *L)
+{
+	const char *key = luaL_checkstring(L, 1);
+	const char *value = luaL_tolstring(L, 2, NULL);
+	char buf[4096] = "";
+	tap_yaml_kv(buf, sizeof(buf), key, value);
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+/* core.skip(description, reason) */
+static int core_skip(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	tap_skip(r->tap, luaL_checkstring(L, 2), "%s", luaL_checkstring(L, 1));
+	return 0;
+}
+
+/* core.comment(text) */
+static int core_comment(lua_State *L)
+{
+	tap_comment(lx_run(L)->tap, "%s", luaL_checkstring(L, 1));
+	return 0;
+}
+
+/* core.mkdir(path) -> true | nil, msg (an existing folder is fine) */
+static int core_mkdir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "mkdir %s: %s", path, strerror(errno));
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+struct file_wait {
+	const char *path;
+	int found;
+};
+
+static void on_inotify(void *arg, int fd, short revents)
+{
+	struct file_wait *w = arg;
+	char buf[4096];
+	(void)revents;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	w->found = access(w->path, F_OK) == 0;
+}
+
+/* core.wait_file(path, seconds) -> true | false: event-driven (inotify on the folder) */
+static int core_wait_file(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	const char *path = luaL_checkstring(L, 1);
+	double deadline = lx_deadline(L, luaL_checknumber(L, 2));
+	struct file_wait w = { path, 0 };
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+		return lx_error(L, "wait_file needs an absolute path, got '%s'", path);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return lx_error(L, "inotify on %s: %s", dir, strerror(errno));
+	}
+	w.found = access(path, F_OK) == 0;   /* after the watch: no window to miss it */
+	loop_add(r->loop, fd, POLLIN, on_inotify, &w);
+	int interrupted = 0;
+	while (!w.found && loop_now() < deadline && !(interrupted = r->loop->interrupted))
+		loop_once(r->loop, deadline - loop_now());
+	loop_del(r->loop, fd);
+	close(fd);
+	if (interrupted)
+		return lx_interrupted(L);
+	lua_pushboolean(L, w.found);
+	return 1;
+}
+
+/*
+** core.require(name, ...): every named kernel feature must be present. An
+** unknown name is an error at the user's line. A missing one stops the
+** scenario so the runner can hand it to a backend that has it; that is only
+** possible before the first test point, so later it is an error.
+*/
+static int core_require(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	char missing[sizeof(r->missing)] = "";
+	int n = lua_gettop(L);
+
+	for (int i = 1; i <= n; i++) {
+		const char *name = luaL_checkstring(L, i);
+		int f = feature_from_name(name);
+		if (f < 0)
+			return lx_error(L, "unknown kernel feature '%s' (esp, ah, l2tp, ppp, netem, userns, nftables)", name);
+		if (!features_has(r->features, (enum feature)f)) {
+			size_t len = strlen(missing);
+			snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "", name);
+		}
+	}
+	if (!missing[0])
+		return 0;
+	/* The subtest header is still pending while the scenario has printed nothing. */
+	if (r->tap->count > 0 || !r->tap->pending[0])
+		return lx_error(L, "this kernel lacks %s, required after the scenario printed output: "
+		                "put vpnlab.requires{...} at the top of the scenario", missing);
+	snprintf(r->missing, sizeof(r->missing), "%s", missing);
+	return lx_error(L, "this kernel lacks %s", missing);
+}
+
+/*
+** core.dataplane() -> "kernel" or "kernel-libipsec". Probed on first use, not
+** at start: in a fresh VM the first XFRM state loads the crypto modules.
+*/
+static int core_dataplane(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	if (r->dataplane == NULL)
+		r->dataplane = features_has(r->features, FEATURE_ESP) ? "kernel" : "kernel-libipsec";
+	lua_pushstring(L, r->dataplane);
+	return 1;
+}
+
+static int core_info(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	lua_createtable(L, 0, 8);
+	lua_pushstring(L, r->dir);
+	lua_setfield(L, -2, "results");
+	lua_pushstring(L, r->rundir);
+	lua_setfield(L, -2, "rundir");
+	lua_pushstring(L, r->libdir);
+	lua_setfield(L, -2, "libdir");
+	lua_pushstring(L, r->srcdir);
+	lua_setfield(L, -2, "srcdir");
+	lua_pushstring(L, r->scenario);
+	lua_setfield(L, -2, "scenario");
+	lua_pushstring(L, r->backend);
+	lua_setfield(L, -2, "backend");
+	lua_pushnumber(L, r->time_scale);
+	lua_setfield(L, -2, "time_scale");
+	return 1;
+}
+
+void lx_open_core(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "now", core_now },
+		{ "raise", core_raise },
+		{ "where", core_where },
+		{ "point", core_point },
+		{ "skip", core_skip },
+		{ "yaml", core_yaml },
+		{ "comment", core_comment },
+		{ "mkdir", core_mkdir },
+		{ "wait_file", core_wait_file },
+		{ "info", core_info },
+		{ "require", core_require },
+		{ "dataplane", core_dataplane },
+		{ NULL, NULL },
+	};
+	luaL_setfuncs(L, fns, 0);
+}
+
+int lx_luaopen_core(lua_State *L)
+{
+	lua_newtable(L);
+	lx_open_core(L);
+	lx_open_lab(L);
+	lx_open_proc(L);
+	lx_open_expect(L);
+	lx_open_vici(L);
+	return 1;
+}

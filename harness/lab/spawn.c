@@ -1,0 +1,194 @@
+/*
+** spawn.c: fork/exec into namespaces. The child reports a failed exec
+** through a close-on-exec pipe, so the parent knows at once whether the
+** program started. All signals the runner blocks are unblocked in the child.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab/spawn.h"
+
+struct child {
+	pid_t pid;
+	int exited;
+	int status;
+};
+
+static struct child *children;
+static size_t nchildren, capchildren;
+
+static int track(pid_t pid)
+{
+	if (nchildren == capchildren) {
+		size_t cap = capchildren ? capchildren * 2 : 16;
+		struct child *c = realloc(children, cap * sizeof(*c));
+		if (c == NULL)
+			return -1;
+		children = c;
+		capchildren = cap;
+	}
+	children[nchildren++] = (struct child){ pid, 0, 0 };
+	return 0;
+}
+
+static struct child *find(pid_t pid)
+{
+	for (size_t i = 0; i < nchildren; i++)
+		if (children[i].pid == pid)
+			return &children[i];
+	return NULL;
+}
+
+void spawn_reap(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct child *c = find(pid);
+		if (c != NULL) {
+			c->exited = 1;
+			c->status = status;
+		}
+	}
+}
+
+void spawn_reap_all(void)
+{
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	nchildren = 0;
+}
+
+int spawn_exited(pid_t pid, int *status)
+{
+	struct child *c = find(pid);
+	if (c == NULL)
+		return -1;
+	if (c->exited && status != NULL)
+		*status = c->status;
+	return c->exited;
+}
+
+void spawn_forget(pid_t pid)
+{
+	struct child *c = find(pid);
+	if (c != NULL)
+		*c = children[--nchildren];
+}
+
+/* In the child: a private mount namespace whose /run is `dir` and whose /sys shows this netns. */
+static int private_mounts(const char *dir)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	if (mount(dir, "/run", NULL, MS_BIND, NULL) < 0)
+		return -1;
+	/* sysfs shows the devices of the namespace that mounts it. */
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static char **merged_env(char *const *extra)
+{
+	extern char **environ;
+	size_t n = 0, m = 0;
+	while (environ[n] != NULL)
+		n++;
+	while (extra != NULL && extra[m] != NULL)
+		m++;
+	char **env = calloc(n + m + 1, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	if (m > 0)
+		memcpy(env, extra, m * sizeof(*env));
+	memcpy(env + m, environ, n * sizeof(*env));   /* extras first: getenv finds them first */
+	return env;
+}
+
+static void child_exec(const struct spawn_opts *o, int report)
+{
+	sigset_t none;
+	int in = o->stdin_fd;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setsid();   /* a terminal's ^C goes to the runner, which stops daemons in order */
+	if (o->netns >= 0 && setns(o->netns, CLONE_NEWNET) < 0)
+		goto fail;
+	if (o->private_run != NULL && private_mounts(o->private_run) < 0)
+		goto fail;
+	if (o->cwd != NULL && chdir(o->cwd) < 0)
+		goto fail;
+	if (in < 0)
+		in = open("/dev/null", O_RDONLY);
+	if (in < 0 || dup2(in, 0) < 0 || dup2(o->out_fd, 1) < 0 || dup2(o->out_fd, 2) < 0)
+		goto fail;
+	if (report > 2 && dup2(report, 3) == 3) {
+		report = 3;
+		fcntl(report, F_SETFD, FD_CLOEXEC);
+	}
+	close_range(report == 3 ? 4 : 3, ~0U, 0);
+	char **env = merged_env(o->env);
+	if (env == NULL)
+		goto fail;
+	execvpe(o->argv[0], o->argv, env);
+fail:;
+	int e = errno;
+	if (write(report, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+pid_t spawn_start(const struct spawn_opts *o, char *err, size_t errlen)
+{
+	int report[2], e = 0;
+	pid_t pid;
+
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(report[0]);
+		child_exec(o, report[1]);
+	}
+	close(report[1]);
+	ssize_t r;
+	while ((r = read(report[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (track(pid) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (r == (ssize_t)sizeof(e)) {
+		int status;
+		waitpid(pid, &status, 0);
+		spawn_forget(pid);
+		snprintf(err, errlen, "cannot start %s: %s", o->argv[0], strerror(e));
+		return -1;
+	}
+	return pid;
+}

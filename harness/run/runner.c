@@ -1,0 +1,359 @@
+/*
+** runner.c: see runner.h. The order of a host run: results folder, isolation,
+** header, each scenario on the host (those that need what this kernel lacks
+** are queued), then the queue in one VM boot whose TAP is streamed through,
+** then the plan and the exit status.
+*/
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab/isolate.h"
+#include "lab/netns.h"
+#include "run/runner.h"
+#include "run/scenario.h"
+#include "run/signals.h"
+#include "vm/vm.h"
+#include "vm/vmcache.h"
+
+/* results/<YYYYmmdd-HHMMSS>-<pid> (absolute: the VM mounts it at the same path), and results/latest. */
+static int make_results_dir(const char *root, char *out, size_t len)
+{
+	char stamp[32], link[PATH_MAX], abs[PATH_MAX];
+	time_t now = time(NULL);
+
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
+	if (mkdir(root, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vpnlab: cannot create %s: %s\n", root, strerror(errno));
+		return -1;
+	}
+	if (realpath(root, abs) == NULL) {
+		fprintf(stderr, "vpnlab: %s: %s\n", root, strerror(errno));
+		return -1;
+	}
+	snprintf(out, len, "%.3900s/%s-%d", abs, stamp, (int)getpid());
+	if (mkdir(out, 0755) < 0) {
+		fprintf(stderr, "vpnlab: cannot create %s: %s\n", out, strerror(errno));
+		return -1;
+	}
+	snprintf(link, sizeof(link), "%.4000s/latest", abs);
+	unlink(link);
+	if (symlink(strrchr(out, '/') + 1, link) < 0) {
+		/* only a convenience */
+	}
+	return 0;
+}
+
+/* "scenarios/nat/ikev2.lua" (or its absolute path under the cwd) -> "scenarios_nat_ikev2" */
+static void scenario_slug(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	size_t j = 0, n;
+
+	if (path[0] == '/' && getcwd(cwd, sizeof(cwd)) != NULL && (n = strlen(cwd)) > 1 &&
+	    strncmp(path, cwd, n) == 0 && path[n] == '/')
+		path += n + 1;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	while (path[0] == '/')
+		path++;
+	for (size_t i = 0; path[i] && j + 1 < len; i++) {
+		if (strcmp(path + i, ".lua") == 0)
+			break;
+		out[j++] = (path[i] == '/' || path[i] == '.') ? '_' : path[i];
+	}
+	out[j] = '\0';
+}
+
+/* The name a scenario is shown by: relative to the working folder when it is below it. */
+static const char *display_name(const char *path)
+{
+	static char cwd[PATH_MAX];
+	size_t n;
+
+	if (path[0] != '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return path;
+	n = strlen(cwd);
+	if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static const char *lib_dir(void)
+{
+	const char *d = getenv("VPNLAB_LUA_DIR");
+	return d && *d ? d : VPNLAB_SRCDIR "/lua";
+}
+
+static const char *src_dir(void)
+{
+	const char *d = getenv("VPNLAB_SRCDIR");
+	return d && *d ? d : VPNLAB_SRCDIR;
+}
+
+int runner_init(struct runner *rn, const char *backend, double time_scale)
+{
+	struct utsname un;
+
+	memset(rn, 0, sizeof(*rn));
+	loop_init(&rn->loop);
+	if (signals_init(&rn->loop) < 0)
+		return -1;
+	features_init(&rn->features);
+	rn->backend = backend;
+	snprintf(rn->backend_desc, sizeof(rn->backend_desc), "%s", backend);
+	rn->time_scale = time_scale;
+	uname(&un);
+	snprintf(rn->kernel, sizeof(rn->kernel), "%s", un.release);
+	return 0;
+}
+
+void runner_free(struct runner *rn)
+{
+	loop_free(&rn->loop);
+}
+
+void runner_skip(struct runner *rn, const char *file, const char *reason)
+{
+	tap_skip(&rn->top, reason, "%s", display_name(file));
+	rn->scenarios++;
+	rn->skipped++;
+}
+
+static void report_error(struct tap *sub, const struct scenario_result *res)
+{
+	char diag[2600] = "";
+	tap_yaml_kv(diag, sizeof(diag), "message", "scenario error");
+	tap_yaml_kv(diag, sizeof(diag), "error", res->message);
+	tap_point(sub, 0, diag, "scenario ran to the end");
+}
+
+enum runner_outcome runner_scenario(struct runner *rn, const char *file, int index,
+                                    char *unmet, size_t unmetlen)
+{
+	char slug[256], dir[PATH_MAX + 300], rundir[64], tapcopy[PATH_MAX + 320];
+	struct scenario_result res;
+	struct tap sub;
+	const char *name = display_name(file);
+
+	scenario_slug(file, slug, sizeof(slug));
+	snprintf(dir, sizeof(dir), "%s/%s", rn->results, slug);
+	snprintf(rundir, sizeof(rundir), "/run/vpnlab/%d", index);
+	mkdir(dir, 0755);
+	mkdir(rundir, 0700);
+	snprintf(tapcopy, sizeof(tapcopy), "%s/tap.txt", dir);
+	tap_init(&sub, rn->top.out, rn->top.depth + 1);
+	tap_subtest_defer(&sub, name);
+	sub.copy = fopen(tapcopy, "we");
+	struct scenario_opts so = {
+		.path = file, .dir = dir, .rundir = rundir, .libdir = lib_dir(), .srcdir = src_dir(),
+		.backend = rn->backend, .time_scale = rn->time_scale, .features = &rn->features,
+		.loop = &rn->loop, .tap = &sub,
+	};
+	scenario_run(&so, &res);
+	if (sub.copy != NULL)
+		fclose(sub.copy);
+	if (res.unmet) {
+		unlink(tapcopy);
+		if (unmet != NULL)
+			snprintf(unmet, unmetlen, "%s", res.message);
+		return RUN_UNMET;
+	}
+	sub.copy = fopen(tapcopy, "ae");
+	if (res.error) {
+		report_error(&sub, &res);
+		res.failed++;
+	}
+	tap_plan(&sub);
+	if (sub.copy != NULL)
+		fclose(sub.copy);
+	rn->scenarios++;
+	tap_point(&rn->top, !res.error && res.failed == 0, NULL, "%s (%d passed, %d failed%s, %.2f s)",
+	          name, res.passed, res.failed, res.skipped ? ", some skipped" : "", res.seconds);
+	tap_comment(&rn->top, "results: %s", dir);
+	tap_comment(&rn->top, "backend: %s, kernel %s", rn->backend_desc, rn->kernel);
+	tap_comment(&rn->top, "timing: lab up %.1f ms, teardown %.1f ms", res.lab_up * 1e3,
+	            res.teardown * 1e3);
+	if (res.error) {
+		rn->errors++;
+		tap_bail_out(&rn->top, "%s", res.message);
+		return RUN_ERROR;
+	}
+	if (res.failed)
+		rn->failed++;
+	else
+		rn->passed++;
+	return res.failed ? RUN_FAILED : RUN_PASSED;
+}
+
+/* ---- the host side ---------------------------------------------------- */
+
+struct queue {
+	char **files;
+	int n;
+};
+
+/* The prepared VM, or why there is none (with the command that fixes it). */
+static int find_vm(const struct runner_opts *o, struct vm_image *img, char *why, size_t len)
+{
+	char root[PATH_MAX], err[512];
+	if (vmcache_root(o->cache_root, root, sizeof(root), err, sizeof(err)) < 0 ||
+	    vmcache_find(root, o->vm_package, img, err, sizeof(err)) < 0) {
+		snprintf(why, len, "%s; prepare it with: vpnlab vm prepare%s%s%s%s", err,
+		         o->cache_root ? " --cache " : "", o->cache_root ? o->cache_root : "",
+		         o->vm_package ? " --kernel " : "", o->vm_package ? o->vm_package : "");
+		return -1;
+	}
+	return 0;
+}
+
+static double vm_time_scale(int kvm)
+{
+	const char *s = getenv("VPNLAB_VM_TIME_SCALE");
+	double v = s && *s ? strtod(s, NULL) : 0;
+	return v > 0 ? v : kvm ? 1.0 : 4.0;
+}
+
+/* Run the queue in one VM boot; the guest's TAP goes straight to stdout. */
+static void run_queue(struct runner *rn, const struct runner_opts *o, const struct vm_image *img,
+                      struct queue *q)
+{
+	struct vm_result vr;
+	int kvm = vmcache_kvm_usable();
+	struct vm_run_opts vo = {
+		.img = img, .run_dir = rn->results, .files = q->files, .nfiles = q->n,
+		.offset = rn->top.count, .kvm = kvm, .time_scale = vm_time_scale(kvm),
+		.timeout = o->vm_timeout, .loop = &rn->loop, .out = rn->top.out,
+	};
+
+	tap_comment(&rn->top, "vm: %d scenario%s for the VM%s: booting %s (%s, %s)", q->n,
+	            q->n == 1 ? "" : "s", strcmp(o->backend, "vm") ? " (the host kernel lacks what they need)" : "",
+	            img->package, img->kver, kvm ? "kvm" : "tcg");
+	vm_run(&vo, &vr);
+	if (vr.relaunched)
+		tap_comment(&rn->top, "vm: the first boot said nothing within the boot timeout; booted again "
+		            "(its console: %s/vm/console.log.first-boot)", rn->results);
+	if (vr.boot_seconds > 0)
+		tap_comment(&rn->top, "vm: first scenario started %.2f s after launch; whole VM run %.2f s",
+		            vr.boot_seconds, vr.seconds);
+	rn->top.count += vr.status.scenarios;
+	rn->top.failed += vr.status.failed + vr.status.errors;
+	rn->top.skipped += vr.status.skipped;
+	rn->scenarios += vr.status.scenarios;
+	rn->passed += vr.status.passed;
+	rn->failed += vr.status.failed;
+	rn->errors += vr.status.errors;
+	rn->skipped += vr.status.skipped;
+	if (!vr.ok) {
+		rn->errors++;
+		tap_bail_out(&rn->top, "vm backend: %s", vr.message);
+	}
+}
+
+static int queue_add(struct queue *q, const char *file)
+{
+	char abs[PATH_MAX], **v;
+	if (realpath(file, abs) == NULL)
+		return -1;
+	v = realloc(q->files, (size_t)(q->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	q->files = v;
+	return (q->files[q->n++] = strdup(abs)) == NULL ? -1 : 0;
+}
+
+static void queue_free(struct queue *q)
+{
+	for (int i = 0; i < q->n; i++)
+		free(q->files[i]);
+	free(q->files);
+}
+
+static void header(struct runner *rn, const struct runner_opts *o, const struct vm_image *img,
+                   int have_vm)
+{
+	tap_version(&rn->top);
+	if (!strcmp(o->backend, "vm"))
+		tap_comment(&rn->top, "vpnlab %s, backend vm: %s (%s)", VPNLAB_VERSION, img->package,
+		            img->kver);
+	else
+		tap_comment(&rn->top, "vpnlab %s, backend %s: host kernel %s (data plane %s)%s%s",
+		            VPNLAB_VERSION, o->backend, rn->kernel,
+		            features_has(&rn->features, FEATURE_ESP) ? "kernel" : "kernel-libipsec",
+		            have_vm ? "; VM for what it lacks: " : "", have_vm ? img->package : "");
+}
+
+/* Each scenario on the host; what the host lacks is queued (auto) or skipped. */
+static void run_on_host(struct runner *rn, const struct runner_opts *o, int have_vm,
+                        const char *no_vm, struct queue *q)
+{
+	for (int i = 0; i < o->nfiles && !rn->errors && !rn->loop.interrupted; i++) {
+		char unmet[256], reason[1024];
+		if (runner_scenario(rn, o->files[i], i + 1, unmet, sizeof(unmet)) != RUN_UNMET)
+			continue;
+		if (!strcmp(o->backend, "auto") && have_vm) {
+			if (queue_add(q, o->files[i]) == 0)
+				continue;
+			snprintf(reason, sizeof(reason), "cannot queue for the VM: %s", strerror(errno));
+		} else if (!strcmp(o->backend, "auto")) {
+			snprintf(reason, sizeof(reason), "needs %s, which kernel %s lacks; no VM: %s", unmet,
+			         rn->kernel, no_vm);
+		} else {
+			snprintf(reason, sizeof(reason), "needs %s, which kernel %s lacks; "
+			         "run it with --backend vm or auto", unmet, rn->kernel);
+		}
+		runner_skip(rn, o->files[i], reason);
+	}
+}
+
+int runner_main(const struct runner_opts *o)
+{
+	struct runner rn;
+	struct vm_image img;
+	struct queue q = { NULL, 0 };
+	char err[512], no_vm[1024] = "", results[4096];
+	int have_vm = 0, vm_only = !strcmp(o->backend, "vm");
+
+	if (strcmp(o->backend, "host") != 0)
+		have_vm = find_vm(o, &img, no_vm, sizeof(no_vm)) == 0;
+	if (vm_only && !have_vm) {
+		fprintf(stderr, "vpnlab: --backend vm: %s\n", no_vm);
+		return RUNNER_EXIT_ERROR;
+	}
+	if (make_results_dir(o->results_root, results, sizeof(results)) < 0)
+		return RUNNER_EXIT_ERROR;
+	if (isolate_enter(err, sizeof(err)) < 0 || netns_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab: %s\n", err);
+		return RUNNER_EXIT_ERROR;
+	}
+	if (runner_init(&rn, "host", 1.0) < 0) {
+		fprintf(stderr, "vpnlab: cannot watch signals\n");
+		return RUNNER_EXIT_ERROR;
+	}
+	snprintf(rn.results, sizeof(rn.results), "%s", results);
+	tap_init(&rn.top, stdout, 0);
+	header(&rn, o, &img, have_vm);
+	if (vm_only) {
+		for (int i = 0; i < o->nfiles; i++)
+			if (queue_add(&q, o->files[i]) < 0)
+				fprintf(stderr, "vpnlab: %s: %s\n", o->files[i], strerror(errno));
+	} else {
+		run_on_host(&rn, o, have_vm, no_vm, &q);
+	}
+	if (q.n > 0 && !rn.errors && !rn.loop.interrupted)
+		run_queue(&rn, o, &img, &q);
+	if (!rn.errors)
+		tap_plan(&rn.top);
+	fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed, %d skipped%s; results in %s\n",
+	        rn.scenarios, rn.scenarios == 1 ? "" : "s", rn.passed, rn.failed, rn.skipped,
+	        rn.errors ? ", stopped by a scenario error" : "", rn.results);
+	queue_free(&q);
+	runner_free(&rn);
+	return rn.errors ? RUNNER_EXIT_ERROR : rn.failed ? RUNNER_EXIT_FAILED : 0;
+}

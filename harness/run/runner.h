@@ -1,0 +1,66 @@
+/*
+** runner: run a list of scenarios as TAP subtests on one backend, and on
+** the host, hand the ones this kernel cannot run to the vm backend in one
+** VM boot. Used by `vpnlab run` on the host and by the guest inside the VM.
+**
+** A scenario that requires a kernel feature this kernel lacks stops before
+** its first test point (vpnlab.requires, or an endpoint's own needs). With
+** --backend auto it is queued for the VM, which runs every queued scenario
+** after the host's; with host (or without a prepared VM) it is reported as
+** "# SKIP" with the command that would run it for real.
+*/
+#ifndef VPNLAB_RUNNER_H
+#define VPNLAB_RUNNER_H
+
+#include "util/loop.h"
+#include "lab/probe.h"
+#include "run/tap.h"
+
+#define RUNNER_EXIT_FAILED 1
+#define RUNNER_EXIT_ERROR  2
+
+struct runner_opts {
+	const char *results_root;  /* parent of the run folders (./results) */
+	const char *backend;       /* "host", "vm" or "auto" */
+	const char *cache_root;    /* VM image cache, NULL for the default */
+	const char *vm_package;    /* the prepared kernel package to boot, NULL for vm/current */
+	double vm_timeout;         /* seconds for the whole VM run, 0 for the default */
+	char **files;
+	int nfiles;
+};
+
+/* What every scenario needs from the runner, on either side of the VM. */
+struct runner {
+	struct loop loop;
+	struct tap top;
+	struct features features;
+	char results[4096];        /* this run's folder */
+	const char *backend;       /* "host" or "vm": where the scenarios run */
+	char backend_desc[32];     /* for the TAP comments: "host", "vm (tcg)" */
+	char kernel[128];          /* uname -r */
+	double time_scale;
+	int scenarios, passed, failed, errors, skipped;
+};
+
+enum runner_outcome { RUN_PASSED, RUN_FAILED, RUN_ERROR, RUN_UNMET };
+
+/*
+** Run one scenario as a subtest of rn->top. index makes its /run folder
+** unique. RUN_UNMET: it stopped for a missing kernel feature and printed
+** nothing; unmet (if not NULL) gets the feature names. Counts are updated
+** for every other outcome.
+*/
+enum runner_outcome runner_scenario(struct runner *rn, const char *file, int index,
+                                    char *unmet, size_t unmetlen);
+
+/* A top-level "ok N - file # SKIP reason" for a scenario that cannot run. */
+void runner_skip(struct runner *rn, const char *file, const char *reason);
+
+/* Set up loop, signals and feature cache (after isolation). 0 or -1. */
+int runner_init(struct runner *rn, const char *backend, double time_scale);
+void runner_free(struct runner *rn);
+
+/* `vpnlab run` on the host: returns the exit status (0, 1, 2). */
+int runner_main(const struct runner_opts *o);
+
+#endif

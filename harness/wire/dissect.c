@@ -1,0 +1,642 @@
+/*
+** dissect.c: captured frame bytes -> struct pkt_facts.
+**
+** Every byte is read through a cursor that knows two limits: `cap`, what
+** the capture actually holds, and `claim`, what the enclosing headers say
+** exists (the wire length, then the IPv4 total length, then the UDP length,
+** then the L2TP length). A header that ends beyond `cap` but within
+** `claim` was cut by the capture (PKT_TRUNCATED); one that ends beyond
+** `claim` contradicts the lengths around it (PKT_INVALID). Decoders always
+** ask need() before reading, so a read can never pass `cap`; the reads
+** check again anyway and return 0 rather than touch memory they may not.
+**
+** Choices the contract leaves open (tests/unit/test_dissect.c pins them):
+** - wirelen smaller than caplen is taken as caplen.
+** - An IPv4 total length beyond the wire frame is PKT_INVALID (the frame
+**   on the wire could not have held it); Ethernet padding after the total
+**   length is ignored. A UDP length shorter than the IP payload is honoured.
+** - A first fragment (MF set, offset 0) is decoded like a whole packet,
+**   except that its UDP length may exceed the fragment: headers that lie
+**   past the end of the fragment then count as PKT_TRUNCATED.
+** - On udp/500, and after the non-ESP marker on udp/4500, the bytes are
+**   taken to be IKE: a major version other than 1 or 2, a length below 28
+**   or a length beyond the UDP payload is PKT_INVALID, not PKT_UDP.
+** - L2TP: the first AVP of a non-empty control message must be an unhidden
+**   Message Type AVP (RFC 2661 4.4.1), else PKT_INVALID; so l2tp_msgtype 0
+**   on a control message always means a ZLB.
+** - On TRUNCATED/INVALID, the facts read before the problem (addresses,
+**   ports) stay filled; the IKE, ESP, AH and L2TP fields are filled only
+**   when the packet gets that class.
+*/
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "wire/dissect.h"
+
+struct cursor {
+	const uint8_t *p;   /* first byte of this layer */
+	size_t cap;         /* bytes captured from p on */
+	size_t claim;       /* bytes the enclosing headers say follow p (>= cap) */
+	size_t off;         /* read position, <= cap */
+};
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static size_t cur_left(const struct cursor *c)
+{
+	return c->cap - c->off;
+}
+
+/* Bytes the headers say remain from the read position (captured or not). */
+static size_t cur_claim_left(const struct cursor *c)
+{
+	return c->claim - c->off;
+}
+
+static void cur_skip(struct cursor *c, size_t n)
+{
+	c->off += min_size(n, cur_left(c));
+}
+
+static uint8_t cur_u8(struct cursor *c)
+{
+	if (cur_left(c) < 1)
+		return 0;
+	return c->p[c->off++];
+}
+
+static uint16_t cur_be16(struct cursor *c)
+{
+	uint16_t v;
+
+	if (cur_left(c) < 2)
+		return 0;
+	v = (uint16_t)((unsigned)c->p[c->off] << 8 | c->p[c->off + 1]);
+	c->off += 2;
+	return v;
+}
+
+static uint32_t cur_be32(struct cursor *c)
+{
+	uint32_t hi = cur_be16(c);
+
+	return hi << 16 | cur_be16(c);
+}
+
+static uint64_t cur_be64(struct cursor *c)
+{
+	uint64_t hi = cur_be32(c);
+
+	return hi << 32 | cur_be32(c);
+}
+
+/*
+** The cursor for the layer starting at the read position, whose own header
+** says it is `claim` bytes long. The caller has checked that claim against
+** the parent, except where it deliberately lets it run on (first fragments).
+*/
+static struct cursor cur_child(const struct cursor *c, size_t claim)
+{
+	struct cursor k;
+
+	k.p = c->p + c->off;
+	k.claim = claim;
+	k.cap = min_size(claim, cur_left(c));
+	k.off = 0;
+	return k;
+}
+
+/* Shrink the layer to n bytes from its start (n <= claim, n >= off). */
+static void cur_limit(struct cursor *c, size_t n)
+{
+	c->claim = n;
+	c->cap = min_size(c->cap, n);
+}
+
+static enum pkt_class finish(struct pkt_facts *out, enum pkt_class cls, const char *problem)
+{
+	out->cls = cls;
+	out->problem = problem;
+	return cls;
+}
+
+/*
+** 1 when n bytes can be read at the cursor. Otherwise classify why not:
+** `cut` when the capture ended early, `lie` when the enclosing lengths leave
+** no room for them; out->cls is then set and 0 returned.
+*/
+static int need(const struct cursor *c, size_t n, struct pkt_facts *out,
+                const char *cut, const char *lie)
+{
+	if (n <= cur_left(c))
+		return 1;
+	if (n <= cur_claim_left(c))
+		finish(out, PKT_TRUNCATED, cut);
+	else
+		finish(out, PKT_INVALID, lie);
+	return 0;
+}
+
+/* ---- IKE ---------------------------------------------------------------- */
+
+/*
+** IKE header (RFC 7296 3.1, RFC 2408 3.1) at the read position; the claim
+** left is the rest of the UDP datagram. nonesp: a marker preceded it.
+*/
+static enum pkt_class decode_ike(struct cursor *c, struct pkt_facts *out, int nonesp)
+{
+	uint64_t ispi, rspi;
+	uint8_t ver, exch, flags;
+	uint32_t msgid, len;
+	size_t room = cur_claim_left(c);
+
+	if (!need(c, 28, out, "IKE header truncated", "IKE header longer than UDP payload"))
+		return out->cls;
+	ispi = cur_be64(c);
+	rspi = cur_be64(c);
+	cur_skip(c, 1);                 /* next payload */
+	ver = cur_u8(c);
+	exch = cur_u8(c);
+	flags = cur_u8(c);
+	msgid = cur_be32(c);
+	len = cur_be32(c);
+	if (ver >> 4 != 1 && ver >> 4 != 2)
+		return finish(out, PKT_INVALID, "IKE major version not 1 or 2");
+	if (len < 28)
+		return finish(out, PKT_INVALID, "IKE length < 28");
+	if (len > room)
+		return finish(out, PKT_INVALID, "IKE length exceeds UDP payload");
+	out->ike_version = ver >> 4;
+	out->ike_exchange = exch;
+	out->ike_nonesp = nonesp;
+	out->ike_msgid = msgid;
+	out->ike_ispi = ispi;
+	out->ike_rspi = rspi;
+	if (out->ike_version == 2) {
+		out->ike_initiator = (flags & 0x08) != 0;
+		out->ike_response = (flags & 0x20) != 0;
+	} else {
+		/* IKEv1 has no I/R flags: only the initiator's first messages lack the responder cookie */
+		out->ike_initiator = rspi == 0;
+		out->ike_response = 0;
+	}
+	return finish(out, PKT_IKE, NULL);
+}
+
+/* ---- ESP / AH ------------------------------------------------------------ */
+
+/* ESP header (RFC 4303): SPI and sequence number; cls says raw or in UDP. */
+static enum pkt_class decode_esp(struct cursor *c, struct pkt_facts *out, enum pkt_class cls)
+{
+	uint32_t spi, seq;
+
+	if (!need(c, 8, out, "ESP header truncated", "ESP header longer than its payload"))
+		return out->cls;
+	spi = cur_be32(c);
+	seq = cur_be32(c);
+	out->esp_spi = spi;
+	out->esp_seq = seq;
+	return finish(out, cls, NULL);
+}
+
+/* AH header (RFC 4302): the 12 fixed bytes; its length counts 32-bit words minus 2. */
+static enum pkt_class decode_ah(struct cursor *c, struct pkt_facts *out)
+{
+	uint8_t plen;
+	uint32_t spi, seq;
+	size_t room = cur_claim_left(c);
+
+	if (!need(c, 12, out, "AH header truncated", "AH header longer than IP payload"))
+		return out->cls;
+	cur_skip(c, 1);                 /* next header */
+	plen = cur_u8(c);
+	cur_skip(c, 2);                 /* reserved */
+	spi = cur_be32(c);
+	seq = cur_be32(c);
+	if (((size_t)plen + 2) * 4 < 12)
+		return finish(out, PKT_INVALID, "AH payload length too small");
+	if (((size_t)plen + 2) * 4 > room)
+		return finish(out, PKT_INVALID, "AH length exceeds IP payload");
+	out->ah_spi = spi;
+	out->ah_seq = seq;
+	return finish(out, PKT_AH, NULL);
+}
+
+/* ---- udp/4500 ------------------------------------------------------------ */
+
+/*
+** RFC 3948 demultiplexing of a udp/4500 payload: the one-byte keepalive,
+** four zero bytes (non-ESP marker) before IKE, else an ESP header.
+*/
+static enum pkt_class decode_natt(struct cursor *c, struct pkt_facts *out)
+{
+	if (cur_claim_left(c) == 1) {
+		if (!need(c, 1, out, "NAT-T keepalive truncated", "NAT-T keepalive missing"))
+			return out->cls;
+		if (cur_u8(c) == 0xff)
+			return finish(out, PKT_KEEPALIVE, NULL);
+		c->off = 0;
+	}
+	if (!need(c, 4, out, "NAT-T payload truncated", "NAT-T payload shorter than 4 bytes"))
+		return out->cls;
+	if (cur_be32(c) == 0)
+		return decode_ike(c, out, 1);
+	c->off = 0;
+	return decode_esp(c, out, PKT_ESP_UDP);
+}
+
+/* ---- L2TP ---------------------------------------------------------------- */
+
+#define L2TP_T 0x8000u
+#define L2TP_L 0x4000u
+#define L2TP_S 0x0800u
+#define L2TP_O 0x0200u
+
+struct l2tp_hdr {
+	uint16_t flags, tunnel, session, offset_size;
+};
+
+/*
+** The L2TPv2 header (RFC 2661 3.1) from flags to offset size. With the L
+** bit the layer is narrowed to its length field. 0, or -1 with out set.
+*/
+static int l2tp_header(struct cursor *c, struct pkt_facts *out, struct l2tp_hdr *h)
+{
+	size_t hlen, len = 0;
+
+	if (!need(c, 2, out, "L2TP header truncated", "L2TP header longer than UDP payload"))
+		return -1;
+	h->flags = cur_be16(c);
+	if ((h->flags & 0x000f) != 2) {
+		finish(out, PKT_INVALID, "L2TP version not 2");
+		return -1;
+	}
+	hlen = 6 + (h->flags & L2TP_L ? 2 : 0) + (h->flags & L2TP_S ? 4 : 0) +
+	       (h->flags & L2TP_O ? 2 : 0);
+	if (!need(c, hlen - 2, out, "L2TP header truncated", "L2TP header longer than UDP payload"))
+		return -1;
+	if (h->flags & L2TP_L)
+		len = cur_be16(c);
+	h->tunnel = cur_be16(c);
+	h->session = cur_be16(c);
+	if (h->flags & L2TP_S)
+		cur_skip(c, 4);         /* Ns, Nr */
+	h->offset_size = h->flags & L2TP_O ? cur_be16(c) : 0;
+	if (h->flags & L2TP_L) {
+		if (len < hlen) {
+			finish(out, PKT_INVALID, "L2TP length shorter than its header");
+			return -1;
+		}
+		if (len > c->claim) {
+			finish(out, PKT_INVALID, "L2TP length exceeds UDP payload");
+			return -1;
+		}
+		cur_limit(c, len);
+	}
+	return 0;
+}
+
+/*
+** Message type of a control message: none (ZLB, 0) when no AVP follows the
+** header, else the value of the first AVP, which must be Message Type.
+*/
+static int l2tp_msgtype(struct cursor *c, struct pkt_facts *out, int *type)
+{
+	uint16_t word;
+
+	*type = 0;
+	if (cur_claim_left(c) == 0)
+		return 0;
+	if (!need(c, 6, out, "L2TP AVP header truncated", "L2TP AVP header longer than message"))
+		return -1;
+	word = cur_be16(c);
+	if (cur_be16(c) != 0 || cur_be16(c) != 0) {
+		finish(out, PKT_INVALID, "L2TP first AVP is not Message Type");
+		return -1;
+	}
+	if (word & 0x4000) {
+		finish(out, PKT_INVALID, "L2TP Message Type AVP hidden");
+		return -1;
+	}
+	if ((word & 0x03ff) < 8 || (word & 0x03ffu) - 6 > cur_claim_left(c)) {
+		finish(out, PKT_INVALID, "L2TP Message Type AVP length bad");
+		return -1;
+	}
+	if (!need(c, 2, out, "L2TP Message Type AVP truncated",
+	          "L2TP Message Type AVP longer than message"))
+		return -1;
+	*type = cur_be16(c);
+	return 0;
+}
+
+/* L2TPv2 on udp/1701: header, and for control messages the message type. */
+static enum pkt_class decode_l2tp(struct cursor *c, struct pkt_facts *out)
+{
+	struct l2tp_hdr h;
+	int type = 0;
+
+	if (l2tp_header(c, out, &h) < 0)
+		return out->cls;
+	if (h.flags & L2TP_T) {
+		if (!need(c, h.offset_size, out, "L2TP offset padding truncated",
+		          "L2TP offset padding longer than message"))
+			return out->cls;
+		cur_skip(c, h.offset_size);
+		if (l2tp_msgtype(c, out, &type) < 0)
+			return out->cls;
+	}
+	out->l2tp_control = (h.flags & L2TP_T) != 0;
+	out->l2tp_msgtype = type;
+	out->l2tp_tunnel = h.tunnel;
+	out->l2tp_session = h.session;
+	return finish(out, PKT_L2TP, NULL);
+}
+
+/* ---- transport ----------------------------------------------------------- */
+
+static int either_port(const struct pkt_facts *out, uint16_t port)
+{
+	return out->sport == port || out->dport == port;
+}
+
+/*
+** UDP header, then its payload by port: 4500 before 500 before 1701. The
+** payload layer's claim is the UDP length, which a first fragment may
+** carry beyond its own end.
+*/
+static enum pkt_class decode_udp(struct cursor *c, struct pkt_facts *out)
+{
+	uint16_t ulen;
+	struct cursor pl;
+
+	if (!need(c, 8, out, "UDP header truncated", "UDP header longer than IP payload"))
+		return out->cls;
+	out->sport = cur_be16(c);
+	out->dport = cur_be16(c);
+	out->has_ports = 1;
+	ulen = cur_be16(c);
+	cur_skip(c, 2);                 /* checksum */
+	if (ulen < 8)
+		return finish(out, PKT_INVALID, "UDP length < 8");
+	if (ulen > c->claim && !out->more_fragments)
+		return finish(out, PKT_INVALID, "UDP length exceeds IP payload");
+	pl = cur_child(c, (size_t)ulen - 8);
+	if (either_port(out, 4500))
+		return decode_natt(&pl, out);
+	if (either_port(out, 500))
+		return decode_ike(&pl, out, 0);
+	if (either_port(out, 1701))
+		return decode_l2tp(&pl, out);
+	return finish(out, PKT_UDP, NULL);
+}
+
+/* TCP: ports, and a data offset that fits the header and the packet. */
+static enum pkt_class decode_tcp(struct cursor *c, struct pkt_facts *out)
+{
+	size_t hlen;
+
+	if (!need(c, 20, out, "TCP header truncated", "TCP header longer than IP payload"))
+		return out->cls;
+	out->sport = cur_be16(c);
+	out->dport = cur_be16(c);
+	out->has_ports = 1;
+	cur_skip(c, 8);                 /* sequence and acknowledgement numbers */
+	hlen = (size_t)(cur_u8(c) >> 4) * 4;
+	if (hlen < 20)
+		return finish(out, PKT_INVALID, "TCP data offset < 5");
+	if (hlen > c->claim)
+		return finish(out, PKT_INVALID, "TCP header longer than IP payload");
+	return finish(out, PKT_TCP, NULL);
+}
+
+/* ICMP: type, code and checksum are what every message has (RFC 792). */
+static enum pkt_class decode_icmp(struct cursor *c, struct pkt_facts *out)
+{
+	if (!need(c, 4, out, "ICMP header truncated", "ICMP header longer than IP payload"))
+		return out->cls;
+	out->icmp_type = cur_u8(c);
+	out->icmp_code = cur_u8(c);
+	return finish(out, PKT_ICMP, NULL);
+}
+
+/* The IP payload by protocol; anything not named here is PKT_OTHER. */
+static enum pkt_class decode_transport(struct cursor *c, struct pkt_facts *out)
+{
+	switch (out->proto) {
+	case 1:
+		return decode_icmp(c, out);
+	case 6:
+		return decode_tcp(c, out);
+	case 17:
+		return decode_udp(c, out);
+	case 50:
+		return decode_esp(c, out, PKT_ESP);
+	case 51:
+		return decode_ah(c, out);
+	default:
+		return finish(out, PKT_OTHER, NULL);
+	}
+}
+
+/* ---- IPv4 ---------------------------------------------------------------- */
+
+/* The fixed 19 bytes after version/IHL; reads only, checks nothing. */
+static void ipv4_fields(struct cursor *c, struct pkt_facts *out)
+{
+	uint16_t frag;
+
+	cur_skip(c, 1);                 /* DSCP/ECN */
+	out->ip_len = cur_be16(c);
+	out->ip_id = cur_be16(c);
+	frag = cur_be16(c);
+	out->ttl = cur_u8(c);
+	out->proto = cur_u8(c);
+	cur_skip(c, 2);                 /* header checksum */
+	out->src = cur_be32(c);
+	out->dst = cur_be32(c);
+	out->more_fragments = (frag & 0x2000) != 0;
+	out->frag_offset = (uint16_t)((frag & 0x1fff) * 8);
+	out->fragment = out->more_fragments || out->frag_offset != 0;
+	out->has_ip = 1;
+}
+
+/*
+** IPv4 header and what it carries. raw: the link layer did not say the
+** bytes are IPv4 (DLT_RAW), so an IPv6 header is PKT_NONIP, not invalid.
+*/
+static enum pkt_class decode_ipv4(struct cursor *c, struct pkt_facts *out, int raw)
+{
+	uint8_t vihl;
+	size_t hlen;
+	struct cursor pl;
+
+	if (!need(c, 1, out, "IPv4 header truncated", "frame too short for an IPv4 header"))
+		return out->cls;
+	vihl = cur_u8(c);
+	if (vihl >> 4 != 4)
+		return raw && vihl >> 4 == 6 ? finish(out, PKT_NONIP, NULL)
+		                             : finish(out, PKT_INVALID, "IP version not 4");
+	hlen = (size_t)(vihl & 0x0f) * 4;
+	if (hlen < 20)
+		return finish(out, PKT_INVALID, "IPv4 IHL < 5");
+	if (!need(c, 19, out, "IPv4 header truncated", "frame too short for an IPv4 header"))
+		return out->cls;
+	ipv4_fields(c, out);
+	if (out->ip_len < hlen)
+		return finish(out, PKT_INVALID, "IPv4 total length < header length");
+	if (out->ip_len > c->claim)
+		return finish(out, PKT_INVALID, "IPv4 total length exceeds frame");
+	if (!need(c, hlen - 20, out, "IPv4 options truncated", "IPv4 options longer than packet"))
+		return out->cls;
+	cur_skip(c, hlen - 20);
+	if (out->frag_offset != 0)
+		return finish(out, PKT_FRAGMENT, NULL);
+	pl = cur_child(c, out->ip_len - hlen);  /* Ethernet padding stays outside */
+	return decode_transport(&pl, out);
+}
+
+/* ---- link layer ---------------------------------------------------------- */
+
+/* Ethernet II, with at most one 802.1Q tag, then IPv4. */
+static enum pkt_class decode_ether(struct cursor *c, struct pkt_facts *out)
+{
+	uint16_t type;
+	struct cursor ip;
+
+	if (!need(c, 14, out, "Ethernet header truncated", "frame shorter than an Ethernet header"))
+		return out->cls;
+	cur_skip(c, 12);                /* destination, source */
+	type = cur_be16(c);
+	if (type == 0x8100) {
+		if (!need(c, 4, out, "802.1Q tag truncated", "frame shorter than an 802.1Q tag"))
+			return out->cls;
+		cur_skip(c, 2);         /* TCI */
+		type = cur_be16(c);
+	}
+	if (type != 0x0800)
+		return finish(out, PKT_NONIP, NULL);
+	ip = cur_child(c, cur_claim_left(c));
+	return decode_ipv4(&ip, out, 0);
+}
+
+enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen,
+                             int linktype, struct pkt_facts *out)
+{
+	static const uint8_t none[1];
+	struct pkt_facts scratch;
+	struct cursor c;
+
+	if (out == NULL)
+		out = &scratch;
+	memset(out, 0, sizeof(*out));
+	if (bytes == NULL)              /* no arithmetic on a null pointer, even + 0 */
+		bytes = none, caplen = 0;
+	c.p = bytes;
+	c.cap = caplen;
+	c.claim = wirelen > caplen ? wirelen : caplen;
+	c.off = 0;
+	switch (linktype) {
+	case DISSECT_LINK_EN10MB:
+		return decode_ether(&c, out);
+	case DISSECT_LINK_RAW:
+		return decode_ipv4(&c, out, 1);
+	default:
+		return finish(out, PKT_INVALID, "unknown link type");
+	}
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+struct name {
+	int num;
+	const char *name;
+};
+
+static const struct name ikev2_exchanges[] = {
+	{ 34, "IKE_SA_INIT" }, { 35, "IKE_AUTH" }, { 36, "CREATE_CHILD_SA" },
+	{ 37, "INFORMATIONAL" }, { 38, "IKE_SESSION_RESUME" }, { 43, "IKE_INTERMEDIATE" },
+	{ 44, "IKE_FOLLOWUP_KE" }, { 0, NULL }
+};
+
+static const struct name ikev1_exchanges[] = {
+	{ 1, "BASE" }, { 2, "MAIN_MODE" }, { 3, "AUTH_ONLY" }, { 4, "AGGRESSIVE" },
+	{ 5, "INFORMATIONAL" }, { 6, "TRANSACTION" }, { 32, "QUICK_MODE" },
+	{ 33, "NEW_GROUP_MODE" }, { 0, NULL }
+};
+
+static const struct name l2tp_messages[] = {
+	{ 0, "ZLB" }, { 1, "SCCRQ" }, { 2, "SCCRP" }, { 3, "SCCCN" }, { 4, "StopCCN" },
+	{ 6, "HELLO" }, { 7, "OCRQ" }, { 8, "OCRP" }, { 9, "OCCN" }, { 10, "ICRQ" },
+	{ 11, "ICRP" }, { 12, "ICCN" }, { 14, "CDN" }, { 15, "WEN" }, { 16, "SLI" },
+	{ 0, NULL }
+};
+
+static const char *const class_names[PKT_CLASS_COUNT] = {
+	[PKT_OTHER] = "other", [PKT_NONIP] = "non-ip", [PKT_TRUNCATED] = "truncated",
+	[PKT_INVALID] = "invalid", [PKT_FRAGMENT] = "fragment", [PKT_ICMP] = "icmp",
+	[PKT_TCP] = "tcp", [PKT_UDP] = "udp", [PKT_IKE] = "ike",
+	[PKT_KEEPALIVE] = "keepalive", [PKT_ESP_UDP] = "esp-udp", [PKT_ESP] = "esp",
+	[PKT_AH] = "ah", [PKT_L2TP] = "l2tp",
+};
+
+static const char *name_of(const struct name *t, int num)
+{
+	for (; t->name != NULL; t++)
+		if (t->num == num)
+			return t->name;
+	return NULL;
+}
+
+/* NULL for a value outside the enum. */
+const char *dissect_class_name(enum pkt_class cls)
+{
+	if ((unsigned)cls >= PKT_CLASS_COUNT)
+		return NULL;
+	return class_names[cls];
+}
+
+const char *dissect_ike_exchange_name(int version, int exchange)
+{
+	if (version == 2)
+		return name_of(ikev2_exchanges, exchange);
+	if (version == 1)
+		return name_of(ikev1_exchanges, exchange);
+	return NULL;
+}
+
+/*
+** Case-sensitive, like the strcmp a filter does against
+** dissect_ike_exchange_name: a name accepted here must be able to match.
+*/
+int dissect_ike_exchange_known(const char *name)
+{
+	const struct name *tables[] = { ikev2_exchanges, ikev1_exchanges };
+
+	if (name == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		for (const struct name *t = tables[i]; t->name != NULL; t++)
+			if (strcmp(t->name, name) == 0)
+				return 1;
+	return 0;
+}
+
+const char *dissect_l2tp_msg_name(int msgtype)
+{
+	return name_of(l2tp_messages, msgtype);
+}
+
+int dissect_l2tp_msg_by_name(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (const struct name *t = l2tp_messages; t->name != NULL; t++)
+		if (strcasecmp(t->name, name) == 0)
+			return t->num;
+	return -1;
+}
