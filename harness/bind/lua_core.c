@@ -90,10 +90,15 @@ int lx_wait_flag(lua_State *L, const int *flag, double deadline)
 	return *flag != 0;
 }
 
-/* core.now() -> seconds since the scenario started */
+/*
+** core.now() -> seconds since the scenario started, in the scenario's own
+** units: real seconds divided by the time scale, so a bound a scenario
+** computes from now() means the same where protocol timers run scaled (VM).
+*/
 static int core_now(lua_State *L)
 {
-	lua_pushnumber(L, loop_now() - lx_run(L)->mono0);
+	struct run *r = lx_run(L);
+	lua_pushnumber(L, (loop_now() - r->mono0) / r->time_scale);
 	return 1;
 }
 
