@@ -12,6 +12,61 @@ local vpnlab = { core = core }
 local info = core.info()
 vpnlab.backend = info.backend
 vpnlab.results = info.results
+-- The scenario's own folder (absolute): vpnlab.read and dofile read below it.
+vpnlab.dir = core.realpath(info.scenario):match("^(.*)/[^/]*$") or "/"
+
+-- Files ------------------------------------------------------------------
+-- A scenario's only doors to the host's files: it reads its own folder (and
+-- the run's results folder), and writes into the results folder.
+
+local sandbox = require("vpnlab.sandbox")
+
+local function under(path, dir)
+  return path == dir or path:sub(1, #dir + 1) == dir .. "/"
+end
+
+-- The text of a file below the scenario's folder or the results folder, or nil, msg.
+local function read_allowed(path)
+  local real, err = core.realpath(path)
+  if not real then return nil, err end
+  if not (under(real, vpnlab.dir) or under(real, core.realpath(info.results))) then
+    return nil, path .. ": scenarios read only their own folder (" .. vpnlab.dir
+                .. ") and the results folder"
+  end
+  local f, ferr = io.open(real, "r")
+  if not f then return nil, ferr end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+-- vpnlab.read(path) -> text; path relative to the scenario's folder.
+function vpnlab.read(path)
+  if type(path) ~= "string" then core.raise("vpnlab.read needs a path") end
+  local text, err = read_allowed(sandbox.resolve(vpnlab.dir, path))
+  if not text then core.raise(err) end
+  return text
+end
+
+-- vpnlab.write(name, data) -> path: a file in this scenario's results folder.
+function vpnlab.write(name, data)
+  if type(name) ~= "string" or name == "" or name:sub(1, 1) == "/" or name:find("%.%.")
+     or name:find("[^%w%._/%-]") then
+    core.raise("vpnlab.write needs a relative file name of letters, digits, '.', '_', '-' and '/', without '..'")
+  end
+  if type(data) ~= "string" then core.raise("vpnlab.write(name, data): data must be a string") end
+  local dir = info.results
+  for part in name:gmatch("([^/]+)/") do
+    dir = dir .. "/" .. part
+    core.mkdir(dir)
+  end
+  local path = info.results .. "/" .. name
+  local f, err = io.open(path, "w")
+  if not f then core.raise(err) end
+  f:write(data)
+  f:close()
+  return path
+end
 
 -- Test points of the scenario's own --------------------------------------
 
@@ -226,5 +281,10 @@ end
 
 -- Endpoint drivers register themselves on load.
 require("vpnlab.strongswan").attach(Node)
+
+-- The environment the scenario file runs in (see vpnlab/sandbox.lua).
+function vpnlab._scenario_env()
+  return sandbox.scenario_env(vpnlab, read_allowed)
+end
 
 return vpnlab

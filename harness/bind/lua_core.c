@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -37,12 +38,13 @@ static int is_library_frame(const struct run *r, const lua_Debug *ar)
 	return ar->source[0] != '@' || strncmp(ar->source + 1, r->libdir, n) == 0;
 }
 
-void lx_where(lua_State *L)
+/* "file:line: " of the first user frame from level on, pushed ("" if none). */
+static void where_from(lua_State *L, int level)
 {
 	struct run *r = lx_run(L);
 	lua_Debug ar;
 
-	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+	for (; lua_getstack(L, level, &ar); level++) {
 		lua_getinfo(L, "Sl", &ar);
 		if (ar.currentline > 0 && !is_library_frame(r, &ar)) {
 			lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
@@ -50,6 +52,11 @@ void lx_where(lua_State *L)
 		}
 	}
 	lua_pushliteral(L, "");
+}
+
+void lx_where(lua_State *L)
+{
+	where_from(L, 1);
 }
 
 int lx_error(lua_State *L, const char *fmt, ...)
@@ -63,31 +70,86 @@ int lx_error(lua_State *L, const char *fmt, ...)
 	return lua_error(L);
 }
 
-int lx_interrupted(lua_State *L)
+/* ---- stopping a scenario: signals and the time limit ------------------ */
+
+/* Polls the signals and reads the clock; 1 when the scenario must stop. */
+static int must_stop(struct run *r)
 {
-	const char *name = signals_received() ? sigabbrev_np(signals_received()) : NULL;
-	if (name == NULL)
-		return lx_error(L, "interrupted by a signal");
-	return lx_error(L, "interrupted by SIG%s", name);
+	if (r->stop != RUN_GOING)
+		return 1;
+	signals_poll();
+	if (r->loop->interrupted) {
+		r->stop = RUN_SIGNALLED;
+		r->stop_signal = signals_received();
+	} else if (r->deadline > 0 && loop_now() >= r->deadline) {
+		r->stop = RUN_TIMED_OUT;
+	}
+	return r->stop != RUN_GOING;
+}
+
+static void guard_hook(lua_State *L, lua_Debug *ar);
+
+/*
+** Record where the scenario was (the first time), make every further Lua
+** instruction raise, and raise. level: the first stack level to look at for
+** the user's line (0 inside a hook, 1 inside a C function).
+*/
+static int raise_stop(lua_State *L, int level, const char *what)
+{
+	struct run *r = lx_run(L);
+
+	if (!r->stop_where[0]) {
+		where_from(L, level);
+		snprintf(r->stop_where, sizeof(r->stop_where), "%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		snprintf(r->stop_what, sizeof(r->stop_what), "%s", what ? what : "");
+	}
+	lua_sethook(L, guard_hook, LUA_MASKCOUNT, 1);
+	lua_pushstring(L, r->stop_where);
+	if (r->stop == RUN_SIGNALLED) {
+		const char *name = r->stop_signal ? sigabbrev_np(r->stop_signal) : NULL;
+		lua_pushfstring(L, "interrupted by SIG%s", name ? name : "?");
+	} else {
+		lua_pushfstring(L, "time limit of %f s reached", r->timeout);
+	}
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+/* Every LX_GUARD_COUNT instructions (every one once stopped): stop a busy scenario. */
+static void guard_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	if (must_stop(lx_run(L)))
+		raise_stop(L, 0, NULL);
+}
+
+void lx_guard(lua_State *L)
+{
+	lua_sethook(L, guard_hook, LUA_MASKCOUNT, LX_GUARD_COUNT);
+}
+
+void lx_check(lua_State *L, const char *what)
+{
+	if (must_stop(lx_run(L)))
+		raise_stop(L, 1, what);
+}
+
+void lx_wait(lua_State *L, double deadline, const char *what)
+{
+	struct run *r = lx_run(L);
+	double now = loop_now(), until = deadline;
+
+	lx_check(L, what);
+	if (r->deadline > 0 && r->deadline < until)
+		until = r->deadline;
+	loop_once(r->loop, until > now ? until - now : 0);
+	lx_check(L, what);
 }
 
 double lx_deadline(lua_State *L, double seconds)
 {
 	return loop_now() + seconds * lx_run(L)->time_scale;
-}
-
-int lx_wait_flag(lua_State *L, const int *flag, double deadline)
-{
-	struct run *r = lx_run(L);
-	while (!*flag && !r->loop->interrupted) {
-		double left = deadline - loop_now();
-		if (left <= 0)
-			break;
-		loop_once(r->loop, left);
-	}
-	if (r->loop->interrupted)
-		return lx_interrupted(L);
-	return *flag != 0;
 }
 
 /*
@@ -122,6 +184,7 @@ static int core_point(lua_State *L)
 	int pass = lua_toboolean(L, 1);
 	const char *desc = luaL_checkstring(L, 2);
 	const char *diag = luaL_optstring(L, 3, NULL);
+	lx_check(L, NULL);
 	tap_point(r->tap, pass, diag, "%s", desc);
 	lua_pushboolean(L, pass);
 	return 1;
@@ -142,6 +205,7 @@ static int core_yaml(lua_State *L)
 static int core_skip(lua_State *L)
 {
 	struct run *r = lx_run(L);
+	lx_check(L, NULL);
 	tap_skip(r->tap, luaL_checkstring(L, 2), "%s", luaL_checkstring(L, 1));
 	return 0;
 }
@@ -163,6 +227,20 @@ static int core_mkdir(lua_State *L)
 		return 2;
 	}
 	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.realpath(path) -> absolute path without symlinks | nil, msg */
+static int core_realpath(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	char buf[PATH_MAX];
+	if (realpath(path, buf) == NULL) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "%s: %s", path, strerror(errno));
+		return 2;
+	}
+	lua_pushstring(L, buf);
 	return 1;
 }
 
@@ -204,13 +282,16 @@ static int core_wait_file(lua_State *L)
 	}
 	w.found = access(path, F_OK) == 0;   /* after the watch: no window to miss it */
 	loop_add(r->loop, fd, POLLIN, on_inotify, &w);
-	int interrupted = 0;
-	while (!w.found && loop_now() < deadline && !(interrupted = r->loop->interrupted))
-		loop_once(r->loop, deadline - loop_now());
+	/* A stop raises out of the wait: the watch must go first. */
+	while (!w.found && loop_now() < deadline && !must_stop(r)) {
+		double left = deadline - loop_now();
+		if (r->deadline > 0 && r->deadline - loop_now() < left)
+			left = r->deadline - loop_now();
+		loop_once(r->loop, left > 0 ? left : 0);
+	}
 	loop_del(r->loop, fd);
 	close(fd);
-	if (interrupted)
-		return lx_interrupted(L);
+	lx_check(L, path);
 	lua_pushboolean(L, w.found);
 	return 1;
 }
@@ -292,6 +373,7 @@ void lx_open_core(lua_State *L)
 		{ "yaml", core_yaml },
 		{ "comment", core_comment },
 		{ "mkdir", core_mkdir },
+		{ "realpath", core_realpath },
 		{ "wait_file", core_wait_file },
 		{ "info", core_info },
 		{ "require", core_require },

@@ -262,33 +262,32 @@ static int core_expect(lua_State *L)
 	lx_where(L);
 	const char *where = lua_tostring(L, -1);
 
-	const char **names = calloc(r->lab->topo.nlinks + 1, sizeof(*names));
-	if (names == NULL)
-		return luaL_error(L, "out of memory");
+	/* Userdata, not malloc: a stop raises out of the wait below. */
+	const char **names = lua_newuserdatauv(L, (r->lab->topo.nlinks + 1) * sizeof(*names), 0);
 	for (size_t i = 0; i < r->lab->topo.nlinks; i++)
 		names[i] = r->lab->topo.links[i].name;
+	names[r->lab->topo.nlinks] = NULL;
 	struct expect_ctx c = {
 		.tl = &r->tl, .link_names = names, .nlinks = r->lab->topo.nlinks,
 		.pcap_hint = link ? r->lab->pcap_paths[e.a.link] : r->dir, .from = 0,
 	};
 	double deadline = loop_now() + within * r->time_scale;
-	for (;;) {
-		lab_drain(r->lab);
-		c.to = loop_now() - r->mono0 + 1.0;   /* capture stamps may run slightly ahead */
-		if (within <= 0 || settled(&c, &e) || loop_now() >= deadline || r->loop->interrupted)
-			break;
-		loop_once(r->loop, deadline - loop_now());
-	}
-	struct expect_result res = { 0, NULL };
 	char text[600];
-	if (evaluate(&c, &e, &res) < 0) {
-		free(names);
-		return luaL_error(L, "out of memory");
-	}
 	if (desc != NULL)
 		snprintf(text, sizeof(text), "%s", desc);
 	else
 		describe(text, sizeof(text), &e, link ? link : "all links", names);
+	for (;;) {
+		lab_drain(r->lab);
+		c.to = loop_now() - r->mono0 + 1.0;   /* capture stamps may run slightly ahead */
+		if (within <= 0 || settled(&c, &e) || loop_now() >= deadline)
+			break;
+		lx_wait(L, deadline, text);   /* a stop raises: never scored as an assertion */
+	}
+	lx_check(L, text);
+	struct expect_result res = { 0, NULL };
+	if (evaluate(&c, &e, &res) < 0)
+		return luaL_error(L, "out of memory");
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
 	if (!res.pass) {
@@ -302,7 +301,6 @@ static int core_expect(lua_State *L)
 	luaL_pushresult(&b);
 	tap_point(r->tap, res.pass, res.pass ? NULL : lua_tostring(L, -1), "%s", text);
 	expect_result_free(&res);
-	free(names);
 	lua_pushboolean(L, res.pass);
 	return 1;
 }

@@ -247,11 +247,8 @@ static int proc_wait_line(lua_State *L)
 	struct proc *p = check_proc(L, 1);
 	size_t want = (size_t)luaL_checkinteger(L, 2);
 	double deadline = lx_deadline(L, luaL_checknumber(L, 3));
-	while (p->nlines < want && p->out >= 0 && loop_now() < deadline) {
-		if (p->run->loop->interrupted)
-			return lx_interrupted(L);
-		loop_once(p->run->loop, deadline - loop_now());
-	}
+	while (p->nlines < want && p->out >= 0 && loop_now() < deadline)
+		lx_wait(L, deadline, "a line of a process's output");
 	lua_pushboolean(L, p->nlines >= want);
 	return 1;
 }
@@ -262,11 +259,9 @@ static int proc_wait(lua_State *L)
 	struct proc *p = check_proc(L, 1);
 	double deadline = lx_deadline(L, luaL_optnumber(L, 2, 30));
 	for (update_exit(p); !(p->exited && p->out < 0); update_exit(p)) {
-		if (p->run->loop->interrupted)
-			return lx_interrupted(L);
 		if (loop_now() >= deadline)
 			break;
-		loop_once(p->run->loop, deadline - loop_now());
+		lx_wait(L, deadline, "a process to exit");
 	}
 	if (!p->exited) {
 		luaL_pushfail(L);

@@ -330,11 +330,8 @@ static int vici_next_event(lua_State *L)
 	struct lvici *v = check_vici(L);
 	double deadline = lx_deadline(L, luaL_optnumber(L, 2, 0));
 	char err[128];
-	while (v->nq == 0 && !v->closed_by_peer && loop_now() < deadline) {
-		if (v->run->loop->interrupted)
-			return lx_interrupted(L);
-		loop_once(v->run->loop, deadline - loop_now());
-	}
+	while (v->nq == 0 && !v->closed_by_peer && loop_now() < deadline)
+		lx_wait(L, deadline, "a VICI event from charon");
 	if (v->nq == 0) {
 		luaL_pushfail(L);
 		return 1;

@@ -39,9 +39,10 @@ static void set_clock(double seconds)
 	clock_settime(CLOCK_REALTIME, &ts);
 }
 
+/* Every scenario, in order; one that errs does not stop the others, a signal does. */
 static void run_files(struct runner *rn, const struct guest_args *a)
 {
-	for (int i = 0; i < a->nfiles && !rn->errors; i++) {
+	for (int i = 0; i < a->nfiles && !runner_interrupted(rn); i++) {
 		char unmet[256], reason[512];
 		if (runner_scenario(rn, a->files[i], i + 1, unmet, sizeof(unmet)) == RUN_UNMET) {
 			snprintf(reason, sizeof(reason), "needs %s, which the VM's kernel %s lacks", unmet,
@@ -69,7 +70,7 @@ void guest_main(const char *argsfile)
 	snprintf(path, sizeof(path), "%s/" GUEST_TAP, a.results);
 	tap = fopen(path, "we");
 	if (tap == NULL || chdir(a.cwd) < 0 || netns_init(err, sizeof(err)) < 0 ||
-	    runner_init(&rn, "vm", a.time_scale) < 0) {
+	    runner_init(&rn, "vm", a.time_scale, a.timeout) < 0) {
 		fprintf(stderr, "vpnlab guest: cannot start: %s\n", tap == NULL ? path : err);
 		power_off();
 	}
@@ -80,7 +81,7 @@ void guest_main(const char *argsfile)
 	rn.top.count = a.offset;
 	tap_comment(&rn.top, "vm: kernel %s, %s, protocol timeouts x%g", rn.kernel, a.accel, a.time_scale);
 	run_files(&rn, &a);
-	st = (struct guest_status){ rn.scenarios, rn.passed, rn.failed, rn.errors, rn.skipped, rn.errors > 0 };
+	st = (struct guest_status){ rn.scenarios, rn.passed, rn.failed, rn.errors, rn.skipped, rn.signal != 0 };
 	fclose(tap);
 	snprintf(path, sizeof(path), "%s/" GUEST_STATUS, a.results);
 	if (guest_status_write(path, &st) < 0)

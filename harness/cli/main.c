@@ -32,15 +32,18 @@ struct options {
 	const char *cache;
 	const char *kernel;
 	double vm_timeout;
+	double timeout;
 	char **files;
 	int nfiles, capfiles;
+	struct seen { dev_t dev; ino_t ino; } *seen;   /* folders and files met while expanding */
+	int nseen;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: vpnlab run [--results DIR] [--backend host|vm|auto] [--cache DIR] [--kernel PKG]\n"
-	        "                  [--vm-timeout SECONDS] SCENARIO.lua|FOLDER ...\n"
+	        "                  [--timeout SECONDS] [--vm-timeout SECONDS] SCENARIO.lua|FOLDER ...\n"
 	        "       vpnlab vm prepare [--kernel PACKAGE] [--cache DIR] [--force]\n"
 	        "       vpnlab doctor [--cache DIR]\n"
 	        "       vpnlab --help | --version\n"
@@ -51,12 +54,16 @@ static void usage(FILE *out)
 	        "  --backend   host: this kernel; vm: a stock kernel under QEMU; auto (default):\n"
 	        "              the host, and the VM for scenarios needing what the host lacks\n"
 	        "  --cache     the VM image cache (default: $XDG_CACHE_HOME/vpnlab or ~/.cache/vpnlab)\n"
+	        "  --timeout   each scenario's time limit in seconds (default 300; scaled like the\n"
+	        "              protocol timers in the VM); a scenario past it is stopped and fails\n"
+	        "  --vm-timeout  the whole VM run's limit (default: 120 s + each scenario's, scaled)\n"
 	        "  --kernel    the kernel package to prepare or boot (default: what linux-image-amd64\n"
 	        "              depends on; run: the one prepared last)\n"
 	        "  vm prepare  download the kernel package (apt-get download, never installed), build\n"
 	        "              its module index and an initramfs; instant when the cache is current\n"
 	        "  doctor      kernel features, daemons, VM image and acceleration, with hints\n"
-	        "Exit status: 0 every test point passed, 1 one failed, 2 usage or scenario error.\n");
+	        "Exit status: 0 every test point passed, 1 one failed, 2 usage or scenario error\n"
+	        "(or a scenario that timed out or ran no test point), 128+N interrupted by signal N.\n");
 }
 
 static int add_file(struct options *o, const char *path)
@@ -78,7 +85,26 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A folder: every *.lua below it, sorted by path. */
+/* 1 the first time this file or folder is met during folder expansion, 0 after. */
+static int first_visit(struct options *o, const struct stat *st)
+{
+	struct seen *v;
+	for (int i = 0; i < o->nseen; i++)
+		if (o->seen[i].dev == st->st_dev && o->seen[i].ino == st->st_ino)
+			return 0;
+	v = realloc(o->seen, (size_t)(o->nseen + 1) * sizeof(*v));
+	if (v == NULL)
+		return 1;   /* out of memory: at worst a scenario runs twice */
+	o->seen = v;
+	o->seen[o->nseen++] = (struct seen){ st->st_dev, st->st_ino };
+	return 1;
+}
+
+/*
+** A folder: every *.lua below it, sorted by path. Symbolic links are
+** followed, but each folder and file is taken once (a link loop ends), and
+** a folder named topologies holds topologies, not scenarios.
+*/
 static int add_folder(struct options *o, const char *dir)
 {
 	struct dirent **ents;
@@ -93,10 +119,10 @@ static int add_folder(struct options *o, const char *dir)
 		struct stat st;
 		size_t len = strlen(name);
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (name[0] != '.' && stat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
+		if (name[0] != '.' && stat(path, &st) == 0 && first_visit(o, &st)) {
+			if (S_ISDIR(st.st_mode) && strcmp(name, "topologies") != 0)
 				rc |= add_folder(o, path);
-			else if (len > 4 && strcmp(name + len - 4, ".lua") == 0)
+			else if (S_ISREG(st.st_mode) && len > 4 && strcmp(name + len - 4, ".lua") == 0)
 				rc |= add_file(o, path);
 		}
 		free(ents[i]);
@@ -118,9 +144,27 @@ static int collect(struct options *o, int argc, char **argv)
 			fprintf(stderr, "vpnlab: %s: %s\n", path, strerror(errno));
 			return -1;
 		}
-		if (S_ISDIR(st.st_mode) ? add_folder(o, path) < 0 : add_file(o, path) < 0)
+		if (S_ISDIR(st.st_mode)) {
+			first_visit(o, &st);
+			if (add_folder(o, path) < 0)
+				return -1;
+		} else if (add_file(o, path) < 0) {
 			return -1;
+		}
 	}
+	return 0;
+}
+
+/* A positive number of seconds for option name, or -1 with a message. */
+static int parse_seconds(const char *name, const char *text, double *out)
+{
+	char *end;
+	double v = strtod(text, &end);
+	if (end == text || *end != '\0' || !(v > 0) || v > 1e7) {
+		fprintf(stderr, "vpnlab run: %s needs a positive number of seconds, not '%s'\n", name, text);
+		return -1;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -132,18 +176,26 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 		{ "cache", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "vm-timeout", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:b:c:k:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:b:c:k:t:T:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->results = optarg; break;
 		case 'b': o->backend = optarg; break;
 		case 'c': o->cache = optarg; break;
 		case 'k': o->kernel = optarg; break;
-		case 't': o->vm_timeout = strtod(optarg, NULL); break;
+		case 't':
+			if (parse_seconds("--vm-timeout", optarg, &o->vm_timeout) < 0)
+				return -1;
+			break;
+		case 'T':
+			if (parse_seconds("--timeout", optarg, &o->timeout) < 0)
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -158,24 +210,25 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 	}
 	if (collect(o, argc - optind, argv + optind) < 0)
 		return -1;
-	qsort(o->files, (size_t)o->nfiles, sizeof(*o->files), by_name);
 	if (o->nfiles == 0) {
 		fprintf(stderr, "vpnlab run: no *.lua scenario found\n");
 		return -1;
 	}
+	qsort(o->files, (size_t)o->nfiles, sizeof(*o->files), by_name);
 	return 0;
 }
 
 static int cmd_run(struct options *o, int argc, char **argv)
 {
 	const char *t = getenv("VPNLAB_VM_TIMEOUT");
-	if (t && *t)
-		o->vm_timeout = strtod(t, NULL);
+	if (t && *t && parse_seconds("VPNLAB_VM_TIMEOUT", t, &o->vm_timeout) < 0)
+		return EXIT_ERROR;
 	if (parse_run_args(o, argc, argv) < 0)
 		return EXIT_ERROR;
 	struct runner_opts ro = {
 		.results_root = o->results, .backend = o->backend, .cache_root = o->cache,
-		.vm_package = o->kernel, .vm_timeout = o->vm_timeout, .files = o->files,
+		.vm_package = o->kernel, .vm_timeout = o->vm_timeout, .timeout = o->timeout,
+		.files = o->files,
 		.nfiles = o->nfiles,
 	};
 	return runner_main(&ro);
@@ -285,5 +338,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.nfiles; i++)
 		free(o.files[i]);
 	free(o.files);
+	free(o.seen);
 	return rc;
 }

@@ -48,6 +48,10 @@ static void parent_wait(pid_t pid, int lifeline)
 	fflush(stdout);
 	if (WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
+	/* The runner died without its own report: the TAP stream must not end as if complete. */
+	printf("Bail out! the runner was killed by signal %d (SIG%s)\n", WTERMSIG(status),
+	       sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+	fflush(stdout);
 	_exit(128 + WTERMSIG(status));
 }
 

@@ -36,6 +36,19 @@ struct run {
 	double lab_up_seconds;      /* how long building the lab took (for benchmarks) */
 	struct proc **procs;        /* every process started in this scenario */
 	int nprocs, capprocs;
+	/*
+	** Stopping a scenario from outside its own logic: a termination signal or
+	** its time limit. Once stop is set, every wait and every test point raises
+	** and a count hook raises on every Lua instruction, so neither a wait, a
+	** busy loop nor a pcall can carry on; the runner reports the stop itself,
+	** never as a test point of the scenario's.
+	*/
+	double deadline;            /* monotonic: the scenario's time limit (already scaled) */
+	double timeout;             /* that limit in the scenario's own seconds, for messages */
+	enum run_stop { RUN_GOING, RUN_SIGNALLED, RUN_TIMED_OUT } stop;
+	int stop_signal;            /* the signal, for RUN_SIGNALLED */
+	char stop_where[512];       /* "file:line: " where the scenario was */
+	char stop_what[512];        /* what it was waiting for, or "" (busy in Lua) */
 };
 
 #endif

@@ -97,7 +97,7 @@ static const char *src_dir(void)
 	return d && *d ? d : VPNLAB_SRCDIR;
 }
 
-int runner_init(struct runner *rn, const char *backend, double time_scale)
+int runner_init(struct runner *rn, const char *backend, double time_scale, double timeout)
 {
 	struct utsname un;
 
@@ -109,6 +109,7 @@ int runner_init(struct runner *rn, const char *backend, double time_scale)
 	rn->backend = backend;
 	snprintf(rn->backend_desc, sizeof(rn->backend_desc), "%s", backend);
 	rn->time_scale = time_scale;
+	rn->timeout = timeout > 0 ? timeout : RUNNER_DEFAULT_TIMEOUT;
 	uname(&un);
 	snprintf(rn->kernel, sizeof(rn->kernel), "%s", un.release);
 	return 0;
@@ -119,6 +120,25 @@ void runner_free(struct runner *rn)
 	loop_free(&rn->loop);
 }
 
+int runner_interrupted(struct runner *rn)
+{
+	if (!rn->signal && (signals_poll() || rn->loop.interrupted))
+		rn->signal = signals_received();
+	return rn->signal != 0;
+}
+
+int runner_finish(struct runner *rn)
+{
+	if (runner_interrupted(rn)) {
+		const char *name = sigabbrev_np(rn->signal);
+		tap_bail_out(&rn->top, "interrupted by SIG%s; no further scenario was started",
+		             name ? name : "?");
+		return 128 + rn->signal;
+	}
+	tap_plan(&rn->top);
+	return rn->errors ? RUNNER_EXIT_ERROR : rn->failed ? RUNNER_EXIT_FAILED : 0;
+}
+
 void runner_skip(struct runner *rn, const char *file, const char *reason)
 {
 	tap_skip(&rn->top, reason, "%s", display_name(file));
@@ -126,18 +146,52 @@ void runner_skip(struct runner *rn, const char *file, const char *reason)
 	rn->skipped++;
 }
 
-static void report_error(struct tap *sub, const struct scenario_result *res)
+/*
+** A scenario that did not run to its end (or ran no point) gets one failing
+** point of its own, after whatever it printed, saying why: never one of its
+** assertions, so no verdict is scored on a wait that was cut short.
+*/
+static void report_end(struct tap *sub, const struct scenario_result *res, char *summary,
+                       size_t len)
 {
-	char diag[2600] = "";
-	tap_yaml_kv(diag, sizeof(diag), "message", "scenario error");
-	tap_yaml_kv(diag, sizeof(diag), "error", res->message);
-	tap_point(sub, 0, diag, "scenario ran to the end");
+	char diag[4096] = "";
+	const char *desc = "";
+
+	switch (res->end) {
+	case SCENARIO_ERROR:
+		desc = "scenario error";
+		tap_yaml_kv(diag, sizeof(diag), "message", "the scenario stopped with an error");
+		tap_yaml_kv(diag, sizeof(diag), "error", res->message);
+		if (res->traceback[0])
+			tap_yaml_kv(diag, sizeof(diag), "traceback", res->traceback);
+		snprintf(summary, len, "scenario error: %s", res->message);
+		break;
+	case SCENARIO_EMPTY:
+		desc = "the scenario ran at least one test point";
+		tap_yaml_kv(diag, sizeof(diag), "message", res->message);
+		snprintf(summary, len, "no test points");
+		break;
+	case SCENARIO_TIMED_OUT:
+		desc = "time limit";
+		tap_yaml_kv(diag, sizeof(diag), "message", res->message);
+		snprintf(summary, len, "stopped at its time limit: %s", res->message);
+		break;
+	case SCENARIO_INTERRUPTED:
+		desc = "interrupted";
+		tap_yaml_kv(diag, sizeof(diag), "message", res->message);
+		snprintf(summary, len, "interrupted by SIG%s",
+		         sigabbrev_np(res->signal) ? sigabbrev_np(res->signal) : "?");
+		break;
+	default:
+		return;
+	}
+	tap_point(sub, 0, diag, "%s", desc);
 }
 
 enum runner_outcome runner_scenario(struct runner *rn, const char *file, int index,
                                     char *unmet, size_t unmetlen)
 {
-	char slug[256], dir[PATH_MAX + 300], rundir[64], tapcopy[PATH_MAX + 320];
+	char slug[256], dir[PATH_MAX + 300], rundir[64], tapcopy[PATH_MAX + 320], why[2200] = "";
 	struct scenario_result res;
 	struct tap sub;
 	const char *name = display_name(file);
@@ -153,36 +207,39 @@ enum runner_outcome runner_scenario(struct runner *rn, const char *file, int ind
 	sub.copy = fopen(tapcopy, "we");
 	struct scenario_opts so = {
 		.path = file, .dir = dir, .rundir = rundir, .libdir = lib_dir(), .srcdir = src_dir(),
-		.backend = rn->backend, .time_scale = rn->time_scale, .features = &rn->features,
-		.loop = &rn->loop, .tap = &sub,
+		.backend = rn->backend, .time_scale = rn->time_scale, .timeout = rn->timeout,
+		.features = &rn->features, .loop = &rn->loop, .tap = &sub,
 	};
 	scenario_run(&so, &res);
 	if (sub.copy != NULL)
 		fclose(sub.copy);
-	if (res.unmet) {
+	if (res.end == SCENARIO_UNMET) {
 		unlink(tapcopy);
 		if (unmet != NULL)
 			snprintf(unmet, unmetlen, "%s", res.message);
 		return RUN_UNMET;
 	}
 	sub.copy = fopen(tapcopy, "ae");
-	if (res.error) {
-		report_error(&sub, &res);
-		res.failed++;
-	}
+	report_end(&sub, &res, why, sizeof(why));
 	tap_plan(&sub);
 	if (sub.copy != NULL)
 		fclose(sub.copy);
 	rn->scenarios++;
-	tap_point(&rn->top, !res.error && res.failed == 0, NULL, "%s (%d passed, %d failed%s, %.2f s)",
-	          name, res.passed, res.failed, res.skipped ? ", some skipped" : "", res.seconds);
+	if (why[0])
+		tap_point(&rn->top, 0, NULL, "%s (%s)", name, why);
+	else
+		tap_point(&rn->top, res.failed == 0, NULL, "%s (%d passed, %d failed%s, %.2f s)", name,
+		          res.passed, res.failed, res.skipped ? ", some skipped" : "", res.seconds);
 	tap_comment(&rn->top, "results: %s", dir);
 	tap_comment(&rn->top, "backend: %s, kernel %s", rn->backend_desc, rn->kernel);
 	tap_comment(&rn->top, "timing: lab up %.1f ms, teardown %.1f ms", res.lab_up * 1e3,
 	            res.teardown * 1e3);
-	if (res.error) {
+	if (res.end == SCENARIO_INTERRUPTED) {
+		rn->signal = res.signal;
+		return RUN_INTERRUPTED;
+	}
+	if (res.end != SCENARIO_RAN) {
 		rn->errors++;
-		tap_bail_out(&rn->top, "%s", res.message);
 		return RUN_ERROR;
 	}
 	if (res.failed)
@@ -229,7 +286,8 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 	struct vm_run_opts vo = {
 		.img = img, .run_dir = rn->results, .files = q->files, .nfiles = q->n,
 		.offset = rn->top.count, .kvm = kvm, .time_scale = vm_time_scale(kvm),
-		.timeout = o->vm_timeout, .loop = &rn->loop, .out = rn->top.out,
+		.timeout = o->vm_timeout, .scenario_timeout = rn->timeout, .loop = &rn->loop,
+		.out = rn->top.out,
 	};
 
 	tap_comment(&rn->top, "vm: %d scenario%s for the VM%s: booting %s (%s, %s)", q->n,
@@ -242,6 +300,21 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 	if (vr.boot_seconds > 0)
 		tap_comment(&rn->top, "vm: first scenario started %.2f s after launch; whole VM run %.2f s",
 		            vr.boot_seconds, vr.seconds);
+	if (!vr.ok) {
+		/* The guest's points that did arrive were forwarded: count them, then say why the rest did not. */
+		rn->top.count += vr.forwarded;
+		rn->top.failed += vr.forwarded_failed;
+		rn->scenarios += vr.forwarded;
+		rn->failed += vr.forwarded_failed;
+		rn->passed += vr.forwarded - vr.forwarded_failed;
+		if (runner_interrupted(rn))
+			return;
+		rn->errors++;
+		rn->scenarios++;
+		tap_point(&rn->top, 0, NULL, "vm backend: %d of %d scenario%s did not report: %s",
+		          q->n - vr.forwarded, q->n, q->n == 1 ? "" : "s", vr.message);
+		return;
+	}
 	rn->top.count += vr.status.scenarios;
 	rn->top.failed += vr.status.failed + vr.status.errors;
 	rn->top.skipped += vr.status.skipped;
@@ -250,10 +323,6 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 	rn->failed += vr.status.failed;
 	rn->errors += vr.status.errors;
 	rn->skipped += vr.status.skipped;
-	if (!vr.ok) {
-		rn->errors++;
-		tap_bail_out(&rn->top, "vm backend: %s", vr.message);
-	}
 }
 
 static int queue_add(struct queue *q, const char *file)
@@ -291,9 +360,9 @@ static void header(struct runner *rn, const struct runner_opts *o, const struct 
 
 /* Each scenario on the host; what the host lacks is queued (auto) or skipped. */
 static void run_on_host(struct runner *rn, const struct runner_opts *o, int have_vm,
-                        const char *no_vm, struct queue *q)
+                       const char *no_vm, struct queue *q)
 {
-	for (int i = 0; i < o->nfiles && !rn->errors && !rn->loop.interrupted; i++) {
+	for (int i = 0; i < o->nfiles && !runner_interrupted(rn); i++) {
 		char unmet[256], reason[1024];
 		if (runner_scenario(rn, o->files[i], i + 1, unmet, sizeof(unmet)) != RUN_UNMET)
 			continue;
@@ -318,7 +387,7 @@ int runner_main(const struct runner_opts *o)
 	struct vm_image img;
 	struct queue q = { NULL, 0 };
 	char err[512], no_vm[1024] = "", results[4096];
-	int have_vm = 0, vm_only = !strcmp(o->backend, "vm");
+	int have_vm = 0, vm_only = !strcmp(o->backend, "vm"), rc;
 
 	if (strcmp(o->backend, "host") != 0)
 		have_vm = find_vm(o, &img, no_vm, sizeof(no_vm)) == 0;
@@ -332,7 +401,7 @@ int runner_main(const struct runner_opts *o)
 		fprintf(stderr, "vpnlab: %s\n", err);
 		return RUNNER_EXIT_ERROR;
 	}
-	if (runner_init(&rn, "host", 1.0) < 0) {
+	if (runner_init(&rn, "host", 1.0, o->timeout) < 0) {
 		fprintf(stderr, "vpnlab: cannot watch signals\n");
 		return RUNNER_EXIT_ERROR;
 	}
@@ -346,14 +415,13 @@ int runner_main(const struct runner_opts *o)
 	} else {
 		run_on_host(&rn, o, have_vm, no_vm, &q);
 	}
-	if (q.n > 0 && !rn.errors && !rn.loop.interrupted)
+	if (q.n > 0 && !runner_interrupted(&rn))
 		run_queue(&rn, o, &img, &q);
-	if (!rn.errors)
-		tap_plan(&rn.top);
-	fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed, %d skipped%s; results in %s\n",
+	rc = runner_finish(&rn);
+	fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed, %d skipped, %d error%s%s; results in %s\n",
 	        rn.scenarios, rn.scenarios == 1 ? "" : "s", rn.passed, rn.failed, rn.skipped,
-	        rn.errors ? ", stopped by a scenario error" : "", rn.results);
+	        rn.errors, rn.errors == 1 ? "" : "s", rn.signal ? ", interrupted" : "", rn.results);
 	queue_free(&q);
 	runner_free(&rn);
-	return rn.errors ? RUNNER_EXIT_ERROR : rn.failed ? RUNNER_EXIT_FAILED : 0;
+	return rc;
 }

@@ -17,7 +17,9 @@
 #include "run/tap.h"
 
 #define RUNNER_EXIT_FAILED 1
-#define RUNNER_EXIT_ERROR  2
+#define RUNNER_EXIT_ERROR  2   /* a scenario error, a time limit, or a usage error */
+/* An interrupted run exits 128 + the signal, as a shell reports a killed command. */
+#define RUNNER_DEFAULT_TIMEOUT 300.0
 
 struct runner_opts {
 	const char *results_root;  /* parent of the run folders (./results) */
@@ -25,6 +27,7 @@ struct runner_opts {
 	const char *cache_root;    /* VM image cache, NULL for the default */
 	const char *vm_package;    /* the prepared kernel package to boot, NULL for vm/current */
 	double vm_timeout;         /* seconds for the whole VM run, 0 for the default */
+	double timeout;            /* each scenario's time limit in its own seconds (scaled in the VM) */
 	char **files;
 	int nfiles;
 };
@@ -39,16 +42,21 @@ struct runner {
 	char backend_desc[32];     /* for the TAP comments: "host", "vm (tcg)" */
 	char kernel[128];          /* uname -r */
 	double time_scale;
+	double timeout;            /* each scenario's time limit, scenario seconds */
 	int scenarios, passed, failed, errors, skipped;
+	int signal;                /* the run was interrupted by this signal: nothing more starts */
 };
 
-enum runner_outcome { RUN_PASSED, RUN_FAILED, RUN_ERROR, RUN_UNMET };
+enum runner_outcome { RUN_PASSED, RUN_FAILED, RUN_ERROR, RUN_UNMET, RUN_INTERRUPTED };
 
 /*
 ** Run one scenario as a subtest of rn->top. index makes its /run folder
 ** unique. RUN_UNMET: it stopped for a missing kernel feature and printed
 ** nothing; unmet (if not NULL) gets the feature names. Counts are updated
-** for every other outcome.
+** for every other outcome. A scenario error, an empty scenario or a time
+** limit is a failing point of its own (RUN_ERROR) and the run goes on;
+** RUN_INTERRUPTED (a signal) sets rn->signal and the caller starts nothing
+** more.
 */
 enum runner_outcome runner_scenario(struct runner *rn, const char *file, int index,
                                     char *unmet, size_t unmetlen);
@@ -57,7 +65,14 @@ enum runner_outcome runner_scenario(struct runner *rn, const char *file, int ind
 void runner_skip(struct runner *rn, const char *file, const char *reason);
 
 /* Set up loop, signals and feature cache (after isolation). 0 or -1. */
-int runner_init(struct runner *rn, const char *backend, double time_scale);
+int runner_init(struct runner *rn, const char *backend, double time_scale, double timeout);
+/* Whether the run must stop (a termination signal arrived); polls the signals. */
+int runner_interrupted(struct runner *rn);
+/*
+** After the last scenario: the plan, or "Bail out!" naming the signal, and
+** the exit status (0, 1, 2, or 128 + signal).
+*/
+int runner_finish(struct runner *rn);
 void runner_free(struct runner *rn);
 
 /* `vpnlab run` on the host: returns the exit status (0, 1, 2). */

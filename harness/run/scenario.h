@@ -20,16 +20,32 @@ struct scenario_opts {
 	const char *backend;
 	const char *dataplane;
 	double time_scale;
+	double timeout;            /* the scenario's time limit in its own seconds (scaled like the rest) */
 	struct features *features;
 	struct loop *loop;
 	struct tap *tap;           /* the subtest's TAP writer */
 };
 
+/*
+** How a scenario ended. Only a scenario that ran to its end with at least one
+** test point can pass; everything else is reported by the runner, never as
+** one of the scenario's own test points.
+*/
+enum scenario_end {
+	SCENARIO_RAN,              /* ran to the end: its points decide */
+	SCENARIO_ERROR,            /* a Lua error or bad input: message, traceback */
+	SCENARIO_EMPTY,            /* ran to the end without a single test point */
+	SCENARIO_TIMED_OUT,        /* stopped at its time limit: message says where, waiting for what */
+	SCENARIO_INTERRUPTED,      /* stopped by a signal (signal) */
+	SCENARIO_UNMET,            /* it requires a kernel feature this kernel lacks: message names them */
+};
+
 struct scenario_result {
 	int passed, failed, skipped;
-	int error;                 /* the scenario itself failed (Lua error, bad input) */
-	int unmet;                 /* it requires a kernel feature this kernel lacks: message names them */
-	char message[1024];        /* the error, with file:line */
+	enum scenario_end end;
+	int signal;                /* SCENARIO_INTERRUPTED: which */
+	char message[2048];        /* the error, with file:line */
+	char traceback[2048];      /* SCENARIO_ERROR: the Lua traceback, "" if none */
 	double seconds;
 	double lab_up, teardown;   /* seconds spent building the lab and tearing everything down */
 };

@@ -13,6 +13,8 @@
 #include "lab/spawn.h"
 
 static int received;
+static int signal_fd = -1;
+static struct loop *signal_loop;
 
 static void on_signal(void *arg, int fd, short revents)
 {
@@ -46,7 +48,16 @@ int signals_init(struct loop *l)
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	signal_fd = fd;
+	signal_loop = l;
 	return loop_add(l, fd, POLLIN, on_signal, l);
+}
+
+int signals_poll(void)
+{
+	if (signal_fd >= 0)
+		on_signal(signal_loop, signal_fd, POLLIN);
+	return received;
 }
 
 int signals_received(void)

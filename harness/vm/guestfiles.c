@@ -41,6 +41,10 @@ static int parse_line(struct guest_args *a, const char *key, const char *value)
 		a->time_scale = strtod(value, &end);
 		return *value && !*end && a->time_scale > 0 && a->time_scale <= 100 ? 0 : -1;
 	}
+	if (!strcmp(key, "timeout")) {
+		a->timeout = strtod(value, &end);
+		return *value && !*end && a->timeout > 0 ? 0 : -1;
+	}
 	if (!strcmp(key, "clock")) {
 		a->clock = strtod(value, &end);
 		return *value && !*end && a->clock >= 0 ? 0 : -1;
@@ -111,6 +115,8 @@ int guest_args_write(const char *path, const struct guest_args *a, char *err, si
 	fprintf(f, "# vpnlab guest arguments (written by the host's vm backend)\n");
 	fprintf(f, "cwd %s\nresults %s\noffset %d\ntime_scale %g\nclock %.3f\naccel %s\n", a->cwd,
 	        a->results, a->offset, a->time_scale, a->clock, a->accel[0] ? a->accel : "tcg");
+	if (a->timeout > 0)
+		fprintf(f, "timeout %g\n", a->timeout);
 	for (int i = 0; i < a->nfiles; i++)
 		fprintf(f, "file %s\n", a->files[i]);
 	if (fclose(f) != 0) {

@@ -10,6 +10,7 @@
 **   results DIR      the run's results folder (same path as on the host)
 **   offset N         top-level test points the host has already printed
 **   time_scale X     protocol timeouts multiplier (software emulation)
+**   timeout S        each scenario's time limit, in scenario seconds
 **   clock SECONDS    the host's wall clock at launch (the guest has no RTC)
 **   accel NAME       kvm or tcg, for the TAP header
 **   file PATH        a scenario, absolute; repeated, in order
@@ -29,6 +30,7 @@ struct guest_args {
 	char results[PATH_MAX];
 	int offset;
 	double time_scale;
+	double timeout;
 	double clock;
 	char accel[16];
 	char **files;
@@ -38,7 +40,7 @@ struct guest_args {
 /* The outcome the guest reports; every count of top-level points. */
 struct guest_status {
 	int scenarios, passed, failed, errors, skipped;
-	int bailed;                /* stopped by a scenario error (Bail out!) */
+	int bailed;                /* stopped by a signal: the rest did not run */
 };
 
 /* 0, or -1 with err filled (file:line of the bad line). Free with guest_args_free. */

@@ -144,6 +144,7 @@ static int write_args(const struct vm_run_opts *o, char *err, size_t errlen)
 	snprintf(a.results, sizeof(a.results), "%s", o->run_dir);
 	a.offset = o->offset;
 	a.time_scale = o->time_scale;
+	a.timeout = o->scenario_timeout;
 	clock_gettime(CLOCK_REALTIME, &now);
 	a.clock = (double)now.tv_sec + now.tv_nsec / 1e9;
 	snprintf(a.accel, sizeof(a.accel), "%s", o->kvm ? "kvm" : "tcg");
@@ -161,7 +162,19 @@ struct follow {
 	size_t have;
 	FILE *out;
 	double launched, first;     /* loop_now() at launch and at the first line */
+	int points, failed;         /* top-level test points seen (column 0 "ok"/"not ok") */
 };
+
+/* Count a forwarded line that is a top-level test point. */
+static void follow_count(struct follow *f, const char *line, size_t len)
+{
+	if (len >= 3 && memcmp(line, "ok ", 3) == 0) {
+		f->points++;
+	} else if (len >= 7 && memcmp(line, "not ok ", 7) == 0) {
+		f->points++;
+		f->failed++;
+	}
+}
 
 static void follow_read(struct follow *f, int final)
 {
@@ -174,6 +187,7 @@ static void follow_read(struct follow *f, int final)
 		if (f->first == 0)
 			f->first = loop_now();
 		while ((nl = memchr(start, '\n', f->have - (size_t)(start - f->line))) != NULL) {
+			follow_count(f, start, (size_t)(nl - start));
 			fwrite(start, 1, (size_t)(nl - start) + 1, f->out);
 			start = nl + 1;
 		}
@@ -242,7 +256,7 @@ static void explain(const struct vm_run_opts *o, const char *why, int status, st
 
 static double default_timeout(const struct vm_run_opts *o)
 {
-	return o->timeout > 0 ? o->timeout : (120.0 + 300.0 * o->nfiles) * o->time_scale;
+	return o->timeout > 0 ? o->timeout : (120.0 + o->scenario_timeout * o->nfiles) * o->time_scale;
 }
 
 static double boot_timeout(void)
@@ -346,6 +360,8 @@ int vm_run(const struct vm_run_opts *o, struct vm_result *res)
 	}
 	follow_read(f, 1);
 	res->seconds = loop_now() - f->launched;
+	res->forwarded = f->points;
+	res->forwarded_failed = f->failed;
 	res->boot_seconds = f->first > 0 ? f->first - f->launched : 0;
 	snprintf(args, sizeof(args), "%s/" GUEST_STATUS, o->run_dir);
 	if (why == NULL && guest_status_read(args, &res->status) == 0) {

@@ -26,7 +26,8 @@ struct vm_run_opts {
 	int offset;                 /* top-level test points printed before the guest's */
 	int kvm;                    /* 1: -accel kvm; 0: TCG */
 	double time_scale;          /* handed to the guest */
-	double timeout;             /* seconds for the whole VM run; 0: 120 s + 300 s a scenario, scaled */
+	double timeout;             /* seconds for the whole VM run; 0: 120 s + each scenario's limit, scaled */
+	double scenario_timeout;    /* each scenario's time limit (scenario seconds), handed to the guest */
 	struct loop *loop;
 	FILE *out;                  /* where the guest's TAP lines go */
 };
@@ -37,6 +38,8 @@ struct vm_result {
 	double boot_seconds;        /* QEMU launch -> the guest's first TAP line */
 	int relaunched;             /* the first boot hung (no word within the boot timeout): booted again */
 	double seconds;             /* QEMU launch -> QEMU gone */
+	int forwarded;              /* top-level test points forwarded from the guest's TAP */
+	int forwarded_failed;       /* of which "not ok" */
 	char message[1024];         /* why not ok: deadline, boot failure (with the console's tail) */
 };
 

@@ -209,7 +209,7 @@ function M.load(name)
   if not f then error(core.where() .. err, 0) end
   local text = f:read("a")
   f:close()
-  local chunk, perr = load(text, "@" .. path, "t", {})
+  local chunk, perr = load(text, "@" .. path, "t", require("vpnlab.sandbox").topology_env())
   if not chunk then error(perr, 0) end   -- already "file:line: ..."
   local ok, t = pcall(chunk)
   if not ok then error(t, 0) end

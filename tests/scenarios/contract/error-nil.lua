@@ -1,0 +1,2 @@
+vpnlab.ok(true, "first")
+error(nil)   -- raised here

@@ -1,0 +1,2 @@
+vpnlab.ok(true, "first")
+error({})   -- raised here

@@ -1,0 +1,12 @@
+-- The documented doors: read the scenario's folder, write the results folder.
+local text = vpnlab.read("topologies/forever.lua")
+vpnlab.ok(text:find("never returns", 1, true) ~= nil, "vpnlab.read reads a file of the scenario's folder")
+local path = vpnlab.write("notes/out.txt", "written")
+vpnlab.is(vpnlab.read(path), "written", "vpnlab.write writes into the results folder, readable back")
+vpnlab.ok(path:sub(1, #vpnlab.results) == vpnlab.results, "the file is in the results folder")
+local ok, err = pcall(vpnlab.read, "/etc/hostname")
+vpnlab.ok(not ok and err:find("only their own folder", 1, true) ~= nil, "reading outside is refused")
+ok = pcall(vpnlab.write, "../escape", "x")
+vpnlab.ok(not ok, "writing outside the results folder is refused")
+print("print goes to a TAP comment")
+vpnlab.is(type(string.format), "function", "pure libraries are there")
