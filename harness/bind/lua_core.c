@@ -391,5 +391,6 @@ int lx_luaopen_core(lua_State *L)
 	lx_open_proc(L);
 	lx_open_expect(L);
 	lx_open_vici(L);
+	lx_open_nat(L);
 	return 1;
 }
