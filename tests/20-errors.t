@@ -31,36 +31,43 @@ no_crash() {   # no_crash NAME
 	[ "$rc" -ge 128 ] && why="exit status $rc (a signal)"
 	grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault|Aborted|core dumped|double free|malloc\(\)' \
 		"$tmp/$name.err" "$tmp/$name.out" && why="$why crash report: $(grep -Eh 'Sanitizer|runtime error:|Segmentation|Aborted|free|malloc' "$tmp/$name.err" "$tmp/$name.out" | head -3)"
-	grep -q 'stack traceback' "$tmp/$name.out" && why="$why a stack traceback on stdout"
+	# The YAML carries the traceback as one quoted value; a raw one is a crash report.
+	grep -q '^[[:space:]]*stack traceback:' "$tmp/$name.out" && why="$why a raw stack traceback on stdout"
 	[ -z "$why" ]
 	ok $? "$name: no crash, no traceback on stdout" "$why"
 }
 
-# One bad-input scenario: exit 2, one Bail out! at FILE:LINE with a message
-# matching ERE, the same text as the failing point's YAML error and as the
-# first line of error.txt, and a clear summary on stderr.
+# One bad-input scenario: exit 2, no Bail out! (a scenario error is that
+# scenario's own failing point), a "scenario error" point whose YAML error
+# starts with FILE:LINE and matches ERE, the same text in the top-level
+# point, as the first line of error.txt, and a summary on stderr.
 check_error() {   # check_error NAME SCENARIO WHERE_FILE MARKER ERE
-	local name=$1 scen=$2 wfile=$3 mark=$4 ere=$5 bail msg where w found dir
+	local name=$1 scen=$2 wfile=$3 mark=$4 ere=$5 err msg where w found dir
 	run "$name" run --results "$tmp/$name" "$scen"
 	is "$rc" 2 "$name: exit status 2 (scenario error)"
-	is "$(grep -c '^Bail out! ' "$tmp/$name.out")" 1 "$name: one 'Bail out!' line at column 0"
-	is "$(tail -n 1 "$tmp/$name.out" | cut -c1-10)" "Bail out! " "$name: Bail out! is the last line (no plan after it)"
-	bail=$(sed -n 's/^Bail out! //p' "$tmp/$name.out" | head -n 1)
+	is "$(grep -c '^Bail out!' "$tmp/$name.out")" 0 "$name: no Bail out! (the runner itself could go on)"
+	is "$(grep -c '^    not ok [0-9]* - scenario error$' "$tmp/$name.out")" 1 "$name: one 'scenario error' point in its subtest"
+	err=$(sed -n 's/^      error: "\(.*\)"$/\1/p' "$tmp/$name.out" | sed 's/\\"/"/g; s/\\\\/\\/g' | head -n 1)
 	where=$(marked "$wfile" "$mark")
 	found=""
 	for w in $where; do
-		case $bail in "$w: "*) found=$w ;; esac
+		case $err in "$w: "*) found=$w ;; esac
 	done
 	[ -n "$where" ] && [ -n "$found" ]
 	ok $? "$name: the error starts with the file:line of the mistake" \
-		"got:      '$bail'" "expected it to start with one of: '$where' followed by ': '"
-	msg=${bail#*.lua:[0-9]*: }
+		"got:      '$err'" "expected it to start with one of: '$where' followed by ': '"
+	msg=${err#*.lua:[0-9]*: }
 	like "$msg" "$ere" "$name: the message says what is wrong"
-	is "$(sed -n 's/^      error: "\(.*\)"$/\1/p' "$tmp/$name.out" | sed 's/\\"/"/g; s/\\\\/\\/g')" "$bail" \
-		"$name: the failing point's YAML error is the same text"
+	if [ "$name" != syntax ]; then   # a file that does not compile has no stack yet
+		grep -q '^      traceback: "stack traceback:' "$tmp/$name.out"
+		ok $? "$name: the YAML carries the traceback"
+	fi
+	is "$(grep '^not ok 1 - ' "$tmp/$name.out" | sed 's/^not ok 1 - [^ ]* (scenario error: \(.*\))$/\1/')" "$err" \
+		"$name: the top-level point fails with the same text"
+	is "$(tail -n 1 "$tmp/$name.out")" "1..1" "$name: the stream ends with its plan"
 	dir=$(sed -n 's/^# results: //p' "$tmp/$name.out")
-	is "$(head -n 1 "$dir/error.txt" 2>&1)" "$bail" "$name: error.txt in the results starts with the same text"
-	like "$(cat "$tmp/$name.err")" 'stopped by a scenario error' "$name: the summary on stderr says a scenario error stopped the run"
+	is "$(head -n 1 "$dir/error.txt" 2>&1)" "$err" "$name: error.txt in the results starts with the same text"
+	like "$(cat "$tmp/$name.err")" '1 scenario: 0 passed, 0 failed, 0 skipped, 1 error' "$name: the summary on stderr counts the error"
 	no_crash "$name"
 }
 
@@ -81,11 +88,15 @@ check_error unknown-feature $E/unknown-feature.lua $E/unknown-feature.lua ERROR-
 # error names the topology file and the line of one of the overlapping links.
 check_error topology-file  $E/topology-file.lua  $E/topologies/bad-overlap.lua OVERLAP "'lan' \\(10\\.1\\.2\\.0/24\\).*'wan' \\(10\\.0\\.0\\.0/8\\).*overlap|'wan' \\(10\\.0\\.0\\.0/8\\).*'lan' \\(10\\.1\\.2\\.0/24\\).*overlap"
 
-# A scenario error stops the run: the next scenario (sorted after it) never starts.
-run stop run --results "$tmp/stop" $E/syntax.lua tests/scenarios/fail/direct-quiet.lua
-is "$rc" 2 "stop: exit status 2"
-is "$(grep -c '^# Subtest: ' "$tmp/stop.out")" 1 "stop: the scenario after the error did not run"
-like "$(cat "$tmp/stop.err")" '1 scenario: .*stopped by a scenario error' "stop: the summary counts one scenario"
+# A scenario error does not stop the run: the next scenario runs and passes,
+# both are reported, and the exit status still says an error happened.
+run goes-on run --results "$tmp/goes-on" $E/syntax.lua tests/scenarios/contract/files.lua
+is "$rc" 2 "goes on: exit status 2"
+is "$(grep -c '^# Subtest: ' "$tmp/goes-on.out")" 2 "goes on: both scenarios ran"
+like "$(grep '^not ok [12] - ' "$tmp/goes-on.out")" 'syntax.lua \(scenario error: ' "goes on: the broken one fails with its error"
+like "$(grep '^ok [12] - ' "$tmp/goes-on.out")" 'files.lua \([0-9]+ passed, 0 failed' "goes on: the other passes"
+is "$(tail -n 1 "$tmp/goes-on.out")" "1..2" "goes on: one plan for both"
+like "$(cat "$tmp/goes-on.err")" '2 scenarios: 1 passed, 0 failed, 0 skipped, 1 error' "goes on: the summary counts both"
 
 # ---- the command line -----------------------------------------------------------
 

@@ -140,8 +140,15 @@ run_sig() {   # run_sig NAME SIGNAL
 	if [ "$sig" = KILL ]; then
 		is "$rc" 137 "$name: the runner died of SIGKILL"
 	else
-		[ "$rc" -ne 0 ] && [ "$rc" -lt 128 ]
-		ok $? "$name: the runner stopped by itself with a non-zero exit status" "exit status $rc"
+		local want=130
+		[ "$sig" = TERM ] && want=143
+		is "$rc" "$want" "$name: the runner stopped by itself with exit status 128 + SIG$sig"
+		grep -q '^    not ok [0-9]* - interrupted$' "$tmp/$name.out"
+		ok $? "$name: the scenario's own last point says it was interrupted"
+		grep -Eq '^not ok 1 - .*interrupted\.lua \(interrupted by SIG'"$sig"'\)$' "$tmp/$name.out"
+		ok $? "$name: its top-level point fails, naming the signal"
+		! grep -q 'the signal comes first\|the tunnel went down' "$tmp/$name.out"
+		ok $? "$name: the wait it cut short is not scored as a test point"
 		tail -n 1 "$tmp/$name.out" | grep -q '^Bail out! .*interrupted'
 		ok $? "$name: its TAP ends with a Bail out! saying it was interrupted" "last line: $(tail -n 1 "$tmp/$name.out")"
 		[ -s "${dir}wan.pcap" ] && [ -s "${dir}lan.pcap" ] &&

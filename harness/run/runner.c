@@ -206,7 +206,7 @@ enum runner_outcome runner_scenario(struct runner *rn, const char *file, int ind
 	tap_subtest_defer(&sub, name);
 	sub.copy = fopen(tapcopy, "we");
 	struct scenario_opts so = {
-		.path = file, .dir = dir, .rundir = rundir, .libdir = lib_dir(), .srcdir = src_dir(),
+		.path = name, .dir = dir,   /* the name: host and VM report the same file:line */ .rundir = rundir, .libdir = lib_dir(), .srcdir = src_dir(),
 		.backend = rn->backend, .time_scale = rn->time_scale, .timeout = rn->timeout,
 		.features = &rn->features, .loop = &rn->loop, .tap = &sub,
 	};

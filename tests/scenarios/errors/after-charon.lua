@@ -2,10 +2,10 @@
 -- checks the message, tests/30-cleanup.t that nothing outlives the run).
 local net = vpnlab.start("home-nat")
 net.nodes.gateway:strongswan{
-  version = 2, psk = "built-to-error", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
+  dataplane = "libipsec", version = 2, psk = "built-to-error", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
 }
 local client = net.nodes.client:strongswan{
-  version = 2, psk = "built-to-error", remote = net.nodes.gateway:addr("wan"), vip = true,
+  dataplane = "libipsec", version = 2, psk = "built-to-error", remote = net.nodes.gateway:addr("wan"), vip = true,
   remote_ts = "10.1.0.1/32",
 }
 client:initiate()
