@@ -163,11 +163,22 @@ end
 
 local exec_count = 0
 
+-- A label made safe for a log file name in the node's folder: anything
+-- outside [A-Za-z0-9._-] (a '/' too) becomes '_'; never "", "." or "..".
+local function log_label(s)
+  local safe = tostring(s):gsub("[^A-Za-z0-9._-]", "_")
+  if safe == "" or safe == "." or safe == ".." then safe = "_" .. safe end
+  return safe
+end
+
 -- node:exec{"ping", "-c", "1", "10.0.0.1", timeout = 10} -> {status =, output =}
+-- Logged to exec-NN-<basename of argv[0]>.log.
 function Node:exec(spec)
+  local argv = argv_of(spec)
   exec_count = exec_count + 1
-  local log = string.format("%s/exec-%02d-%s.log", self:dir(), exec_count, spec[1])
-  local p, err = core.spawn(self.name, { argv = argv_of(spec), log = log })
+  local log = string.format("%s/exec-%02d-%s.log", self:dir(), exec_count,
+                            log_label(argv[1]:match("[^/]*$")))
+  local p, err = core.spawn(self.name, { argv = argv, log = log })
   if not p then core.raise(err) end
   local status = p:wait(spec.timeout or 30)
   if not status then
@@ -180,10 +191,12 @@ end
 
 -- node:run{"prog", args..., ready = "log pattern", ready_timeout = 10, name = "x"}
 -- Any VPN binary a user brings: started in the node, logged, stopped at the end.
+-- Logged to <name>.log, name made safe (default: the basename of argv[0]).
 function Node:run(spec)
-  local name = spec.name or spec[1]:match("[^/]*$")
-  local log = string.format("%s/%s.log", self:dir(), name)
-  local p, err = core.spawn(self.name, { argv = argv_of(spec), log = log, env = spec.env })
+  local argv = argv_of(spec)
+  local name = spec.name ~= nil and tostring(spec.name) or argv[1]:match("[^/]*$")
+  local log = string.format("%s/%s.log", self:dir(), log_label(name))
+  local p, err = core.spawn(self.name, { argv = argv, log = log, env = spec.env })
   if not p then core.raise(err) end
   if spec.ready then
     local i = 1

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -242,36 +243,66 @@ static int probe_l2tp(char *detail, size_t len)
 /* ---- ppp: /dev/ppp, or a private 108:0 node when there is no /dev/ppp ---- */
 
 /*
-** No /dev/ppp (devtmpfs makes it only once ppp_generic is loaded): make the
-** node in a private folder and open it, which makes the kernel request
-** char-major-108. The node and folder go on every path.
+** A tmpfs mounted nowhere: its fd is the only way in, and the kernel frees
+** it (and any node in it) when the fd closes, even on SIGKILL. Devices work
+** on it (no MOUNT_ATTR_NODEV). Returns the fd, or -1 with errno set.
+*/
+static int ppp_scratch_mount(const char **step)
+{
+	int fs, mnt, err;
+
+	*step = "fsopen tmpfs";
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	*step = "creating a tmpfs";
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		err = errno;
+		close(fs);
+		errno = err;
+		return -1;
+	}
+	*step = "fsmount";
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	err = errno;
+	close(fs);
+	errno = err;
+	return mnt;
+}
+
+/*
+** No /dev/ppp (devtmpfs makes it only once ppp_generic is loaded): make a
+** 108:0 node and open it, which makes the kernel request char-major-108.
+** Where the node lives matters: under the host's /tmp a SIGKILL between
+** mknod and unlink leaves it behind; O_TMPFILE makes regular files only;
+** the runner's private /run is mounted nodev, so a node there would not
+** open. A detached tmpfs (ppp_scratch_mount) is private and cannot outlive
+** this process.
 */
 static int ppp_private_node(char *detail, size_t len)
 {
-	char dir[] = "/tmp/vpnlab-ppp.XXXXXX", node[sizeof(dir) + 8];
-	int fd = -1, err = 0;
+	const char *step;
+	int mnt = ppp_scratch_mount(&step), fd, err;
 
-	if (mkdtemp(dir) == NULL) {
-		put_detail(detail, len, "no /dev/ppp; mkdtemp: %s", strerror(errno));
+	if (mnt < 0) {
+		put_detail(detail, len, "no /dev/ppp; %s: %s", step, strerror(errno));
 		return 0;
 	}
-	snprintf(node, sizeof(node), "%s/ppp", dir);
-	if (mknod(node, S_IFCHR | 0600, makedev(108, 0)) < 0) {
+	if (mknodat(mnt, "ppp", S_IFCHR | 0600, makedev(108, 0)) < 0) {
 		put_detail(detail, len, "no /dev/ppp; mknod char 108:0: %s", strerror(errno));
-		goto done;
-	}
-	fd = open(node, O_RDWR | O_CLOEXEC);
-	err = errno;
-	unlink(node);
-	if (fd < 0)
-		put_detail(detail, len, "no /dev/ppp; open char 108:0: %s", strerror(err));
-	else
-		put_detail(detail, len, "no /dev/ppp node, but char 108:0 opens");
-done:
-	rmdir(dir);
-	if (fd < 0)
+		close(mnt);
 		return 0;
+	}
+	fd = openat(mnt, "ppp", O_RDWR | O_CLOEXEC);
+	err = errno;
+	close(mnt);
+	if (fd < 0) {
+		put_detail(detail, len, "no /dev/ppp; open char 108:0: %s", strerror(err));
+		return 0;
+	}
 	close(fd);
+	put_detail(detail, len, "no /dev/ppp node, but char 108:0 opens");
 	return 1;
 }
 

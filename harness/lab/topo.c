@@ -343,6 +343,11 @@ static int check_link_shape(const struct topo *t, size_t li, struct topo_error *
 	if (l->nmembers < 2)
 		return fail(err, (int)li, -1, "link '%s' has %zu member%s; a link needs at least 2",
 			    l->name, l->nmembers, l->nmembers == 1 ? "" : "s");
+	/* Before the quadratic duplicate check below, and before anything is built. */
+	if (l->nmembers > TOPO_MEMBERS_MAX)
+		return fail(err, (int)li, -1, "link '%s' has %zu members; a link takes at most %d "
+			    "(the Linux bridge joining them has %d ports)", l->name, l->nmembers,
+			    TOPO_MEMBERS_MAX, TOPO_MEMBERS_MAX);
 	for (i = 0; i < l->nmembers; i++)
 		for (j = i + 1; j < l->nmembers; j++)
 			if (l->members[i].node == l->members[j].node)

@@ -41,6 +41,13 @@ struct topo_member {
 #define TOPO_MTU_MIN      68      /* the IPv4 minimum (RFC 791) */
 #define TOPO_MTU_MAX      65535
 
+/*
+** Members of one link. More than two are joined by a Linux bridge, a port
+** each, and a bridge has 1023 ports (BR_MAX_PORTS 1024, port 0 reserved):
+** the kernel refuses the 1024th with EXFULL, deep in the build.
+*/
+#define TOPO_MEMBERS_MAX  1023
+
 struct topo_link {
 	char name[TOPO_IFNAME_MAX];
 	uint32_t net;             /* host byte order, masked */
@@ -102,10 +109,11 @@ int topo_node_index(const struct topo *t, const char *name);   /* -1 if none */
 int topo_link_index(const struct topo *t, const char *name);   /* -1 if none */
 
 /*
-** Validate the whole model (links with fewer than two members, a node twice
-** on one link, overlapping subnets, a subnet too small for its members, an
-** explicit address outside its subnet or taken twice, a NAT outside link the
-** router is not on), then assign addresses and compute routes.
+** Validate the whole model (links with fewer than two members or more than
+** TOPO_MEMBERS_MAX, a node twice on one link, overlapping subnets, a subnet
+** too small for its members, an explicit address outside its subnet or taken
+** twice, a NAT outside link the router is not on), then assign addresses and
+** compute routes.
 ** Returns 0, or -1 with err filled.
 */
 int topo_finish(struct topo *t, struct topo_error *err);

@@ -21,6 +21,9 @@ local TOP_FIELDS = { nodes = "table", links = "table", name = "string", descript
 -- Limits of the link fields (topo.h keeps the same ones).
 local DELAY_MAX_MS = 60000
 local MTU_MIN, MTU_MAX = 68, 65535
+-- A link of more than two members is a Linux bridge with a port per member:
+-- BR_MAX_PORTS is 1024 and port 0 is reserved, so 1023 ports.
+local MEMBERS_MAX = 1023
 
 -- An error with its location, raised as is (level 0: we built the position ourselves).
 local function fail(where, fmt, ...)
@@ -148,11 +151,17 @@ end
 local function validate_link(t, name, link)
   local path = { "links", name }
   if type(link) ~= "table" then fail(where_of(t, path), "link '%s' must be a table", name) end
+  local members = 0
   for k, v in pairs(link) do
     if math.type(k) == "integer" then
       if type(v) ~= "string" then fail(where_of(t, path), "link '%s': member %d must be a node name", name, k) end
       if not t.nodes[v] then fail(where_of(t, { "links", name, v }), "link '%s' names unknown node '%s'", name, v) end
+      members = members + 1
     end
+  end
+  if members > MEMBERS_MAX then
+    fail(where_of(t, path), "link '%s' has %d members; a link takes at most %d "
+         .. "(the Linux bridge joining them has %d ports)", name, members, MEMBERS_MAX, MEMBERS_MAX)
   end
   local named = {}
   for k, v in pairs(link) do if math.type(k) ~= "integer" then named[k] = v end end
