@@ -22,16 +22,24 @@ void lx_set_run(lua_State *L, struct run *r);
 ** vpnlab.lua is reported where the user wrote it).
 */
 int lx_error(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Raise "interrupted by SIGINT" (or the signal received) at the user's line. */
-int lx_interrupted(lua_State *L);
 /* "file:line: " of that frame, pushed on the stack ("" if none). */
 void lx_where(lua_State *L);
 
+/*
+** Stopping a scenario from outside (a signal, its time limit), see run.h.
+** lx_guard installs the count hook that stops a busy Lua loop; lx_check
+** raises when the scenario must stop (what: what it was waiting for, or
+** NULL); lx_wait runs the loop once, until deadline at the latest and never
+** past the time limit, checking before and after. Every wait goes through
+** lx_wait and every test point through lx_check.
+*/
+#define LX_GUARD_COUNT 10000
+void lx_guard(lua_State *L);
+void lx_check(lua_State *L, const char *what);
+void lx_wait(lua_State *L, double deadline, const char *what);
+
 /* Deadline helpers: seconds from now, scaled by run->time_scale. */
 double lx_deadline(lua_State *L, double seconds);
-
-/* Run the loop until *flag is non-zero or the deadline passes; 1 if the flag was set. */
-int lx_wait_flag(lua_State *L, const int *flag, double deadline);
 
 /* Each adds its functions to the module table at the top of the stack. */
 void lx_open_core(lua_State *L);
