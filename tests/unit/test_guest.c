@@ -25,8 +25,8 @@ static void test_round_trip(void)
 {
 	char path[256], err[256];
 	char *files[] = { "/work/a b.lua", "/x/y.lua" };
-	struct guest_args a = { .offset = 7, .time_scale = 4, .clock = 1763700000.25,
-	                        .files = files, .nfiles = 2 };
+	struct guest_args a = { .offset = 7, .time_scale = 4, .timeout = 12.5,
+	                        .clock = 1763700000.25, .files = files, .nfiles = 2 };
 	struct guest_args b;
 
 	snprintf(a.cwd, sizeof(a.cwd), "/work/main");
@@ -39,6 +39,7 @@ static void test_round_trip(void)
 	is_str(b.results, "/tmp/r,1/run", "args: results");
 	is_int(b.offset, 7, "args: offset");
 	ok(b.time_scale == 4.0, "args: time_scale");
+	ok(b.timeout == 12.5, "args: the scenarios' time limit");
 	ok(b.clock > 1763700000.2 && b.clock < 1763700000.3, "args: clock");
 	is_str(b.accel, "tcg", "args: accel");
 	is_int(b.nfiles, 2, "args: two files");
@@ -87,6 +88,7 @@ static void test_read_refuses(void)
 	bad("cwd /\nresults /r\noffset -1\n", "bad:3:", "read: a negative offset");
 	bad("cwd /\nresults /r\ntime_scale 0\n", "bad:3:", "read: a zero time scale");
 	bad("cwd /\nresults /r\ntime_scale 4x\n", "bad:3:", "read: trailing junk in a number");
+	bad("cwd /\nresults /r\ntimeout 0\n", "bad:3:", "read: a zero time limit");
 	bad("cwd /\nnospace\n", "bad:2:", "read: a line without a value");
 	bad("# only a comment\ncwd /\n", "no results", "read: no results line");
 	snprintf(path, sizeof(path), "%s/missing", dir);
