@@ -144,6 +144,20 @@ for kind in table nil; do
 		"error($kind): reported at the scenario's line"
 done
 
+# ---- the same contract in the VM -------------------------------------------------
+# One boot: a busy loop past its limit, a passing scenario, a syntax error.
+if [ -e "${VPNLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpnlab}/vm/current" ]; then
+	run vm run --backend vm --timeout 1 --results "$tmp/vm" $C/busy-loop.lua $C/files.lua tests/scenarios/errors/syntax.lua
+	is "$rc" 2 "vm: exit status 2 (a time limit and a scenario error)"
+	like "$(grep '^not ok 1 - ' "$tmp/vm.out")" "busy-loop.lua \(stopped at its time limit: $C/busy-loop.lua:4: time limit of 1 s reached busy in Lua\)" \
+		"vm: the busy loop is stopped at its limit (in scenario seconds), same message as on the host"
+	like "$(grep '^ok 2 - ' "$tmp/vm.out")" 'files\.lua \(6 passed, 0 failed' "vm: the next scenario runs and passes"
+	like "$(grep '^not ok 3 - ' "$tmp/vm.out")" "syntax\.lua \(scenario error: tests/scenarios/errors/syntax\.lua:3: " "vm: a scenario error is that scenario's alone"
+	is "$(tail -n 1 "$tmp/vm.out")" "1..3" "vm: one plan for all three"
+else
+	ok 0 "vm: the contract in the VM # SKIP no prepared VM: run 'vpnlab vm prepare' (make check does)"
+fi
+
 # ---- folders ---------------------------------------------------------------------
 
 mkdir -p "$tmp/loop/sub" "$tmp/loop/topologies"
