@@ -231,6 +231,21 @@ function Node:unblock(rule)
   self:nft(middlebox.unblock_command(handle))
 end
 
+-- node:remap{ port_range = "40000-40099" }: the router's NAT reboots. Every
+-- conntrack entry in its namespace is flushed, so the next packet of each
+-- flow is mapped afresh; port_range first moves the masquerade's udp/tcp
+-- outside ports to that range (plain masquerade keeps a free source port,
+-- so without a new range the outside port usually stays the same).
+function Node:remap(opts)
+  local cmds, err = middlebox.remap_command(self.name, self.net.topology.nodes[self.name], opts or {})
+  if not cmds then core.raise(err) end
+  if cmds ~= "" then self:nft(cmds) end
+  local flushed, ferr = core.conntrack_flush(self.name)
+  if not flushed then core.raise(ferr) end
+  core.comment(string.format("%s:remap at %.2f s: %d conntrack entries flushed%s", self.name, core.now(),
+                             flushed, opts and opts.port_range and ", outside ports now " .. opts.port_range or ""))
+end
+
 -- Starting a lab -----------------------------------------------------------
 
 local started = false

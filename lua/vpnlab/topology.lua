@@ -13,7 +13,7 @@ local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "
                       sysctl = "table", description = "string" }
 local LINK_FIELDS = { net = "string", addrs = "table", description = "string",
                       delay = "number", jitter = "number", loss = "number", mtu = "number" }
-local NAT_FIELDS = { outside = "string" }
+local NAT_FIELDS = { outside = "string", port_range = "string" }
 local FIREWALL_FIELDS = { block = "table", esp = "string", stateful = "boolean", outside = "string" }
 local RULE_FIELDS = { proto = "string", port = "number", sport = "number" }
 local TOP_FIELDS = { nodes = "table", links = "table", name = "string", description = "string" }
@@ -103,6 +103,10 @@ local function validate_node(t, name, node)
     if not node.nat.outside then fail(where_of(t, { "nodes", name, "nat" }), "nat of '%s' needs outside = \"<link>\"", name) end
     if not t.links[node.nat.outside] then
       fail(where_of(t, { "nodes", name, "outside" }), "nat of '%s': outside '%s' is not a link", name, node.nat.outside)
+    end
+    if node.nat.port_range ~= nil then
+      local lo, perr = require("vpnlab.middlebox").port_range(node.nat.port_range)
+      if not lo then fail(where_of(t, { "nodes", name, "port_range" }), "nat of '%s': %s", name, perr) end
     end
   end
   if node.firewall then
