@@ -97,9 +97,6 @@ function vpnlab.requires(names)
   core.require(table.unpack(names))
 end
 
--- "kernel" (kernel XFRM) or "kernel-libipsec" (strongSwan's userspace ESP).
-function vpnlab.dataplane() return core.dataplane() end
-
 function vpnlab.comment(text) core.comment(text) end
 function vpnlab.skip(desc, reason) core.skip(desc, reason) end
 function vpnlab.now() return core.now() end

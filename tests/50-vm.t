@@ -79,13 +79,13 @@ prove -e cat "$tmp/vm-stream.t" >"$tmp/vm.prove" 2>&1
 like "$(cat "$tmp/vm.prove")" 'Failed 2/3 subtests|Failed: 2|FAILED' "backend vm: prove reads the stream and sees the two failures"
 
 # auto: host and VM in one invocation ------------------------------------
-"$VPNLAB" run --results "$tmp/auto" scenarios/nat/ikev2-home-nat.lua $V/features.lua >"$tmp/auto.out" 2>"$tmp/auto.err"
+"$VPNLAB" run --results "$tmp/auto" scenarios/dataplane/libipsec-no-nat.lua $V/features.lua >"$tmp/auto.out" 2>"$tmp/auto.err"
 rc=$?
 is "$rc" 0 "auto: exit 0"
 is "$(grep -cE '^ok [12] ' "$tmp/auto.out")" 2 "auto: points 1 and 2, in order"
 if [ $esp_on_host = no ]; then
 	like "$(grep -E '^# backend: ' "$tmp/auto.out" | tr '\n' ' ')" '^# backend: host, .*# backend: vm' \
-		"auto: the home-NAT scenario ran on the host, the feature check in the VM"
+		"auto: the userspace data plane scenario ran on the host, the feature check in the VM"
 else
 	ok 0 "auto: (this host has kernel ESP: nothing to compare)"
 fi

@@ -11,6 +11,15 @@
 --   local c  = net.nodes.client:strongswan{ psk = "s3cret", remote = gw_addr,
 --                                           vip = true, remote_ts = "10.1.0.1/32" }
 --   c:initiate(); c:await("established", 5); c:sas()
+--
+-- The data plane is the endpoint's declared choice (dataplane = ...):
+--   "kernel" (default)  charon installs SAs in the kernel's XFRM. The endpoint
+--                       requires the kernel's ESP (and AH for ah_proposals), so
+--                       on a host without it the scenario runs in the VM.
+--   "libipsec"          strongSwan's userspace ESP (kernel-libipsec, as real
+--                       products ship it) on any kernel, the VM's too: tunnel
+--                       mode only, ESP always in UDP 4500 (it fakes NAT
+--                       detection), and it does not follow a NAT rebinding.
 
 local core = require("vpnlab.core")
 
@@ -25,6 +34,13 @@ local FIELDS = {
   keep_alive = "number", encap = "boolean", mode = "string", proposals = "string",
   esp_proposals = "string", ah_proposals = "string", retransmit = "table",
   aggressive = "boolean", log = "table", dpd = "number", mobike = "boolean",
+  dataplane = "string",
+}
+
+-- What each data plane is called in charon's plugin list and the TAP.
+local DATAPLANES = {
+  kernel = { name = "kernel", what = "kernel XFRM: ESP in the kernel, in UDP only behind a NAT or with encap" },
+  libipsec = { name = "kernel-libipsec", what = "userspace ESP, always UDP-encapsulated" },
 }
 
 local Charon = {}
@@ -48,6 +64,20 @@ local function check_spec(node, spec)
   if v ~= 1 and v ~= 2 then core.raise("strongswan on '" .. node .. "': version must be 1 or 2") end
   if spec.mode and spec.mode ~= "tunnel" and spec.mode ~= "transport" then
     core.raise("strongswan on '" .. node .. "': mode must be \"tunnel\" or \"transport\"")
+  end
+  local dp = spec.dataplane or "kernel"
+  if not DATAPLANES[dp] then
+    core.raise(string.format("strongswan on '%s': dataplane must be \"kernel\" or \"libipsec\", not \"%s\"",
+                             node, dp))
+  end
+  -- What kernel-libipsec cannot do, said at the user's line rather than by charon.
+  if dp == "libipsec" and spec.mode == "transport" then
+    core.raise("strongswan on '" .. node .. "': dataplane = \"libipsec\" does tunnel mode only;"
+               .. " mode = \"transport\" needs dataplane = \"kernel\"")
+  end
+  if dp == "libipsec" and spec.ah_proposals then
+    core.raise("strongswan on '" .. node .. "': dataplane = \"libipsec\" does ESP only;"
+               .. " ah_proposals needs dataplane = \"kernel\"")
   end
 end
 
@@ -145,6 +175,30 @@ local function swanctl_conf(spec)
   return table.concat(c, "\n") .. "\n"
 end
 
+-- kernel-libipsec opens /dev/net/tun. A minimal boot (the VM's) creates no
+-- static device nodes, so there the node appears only once the tun module is
+-- loaded: load it with the kernel's own modprobe helper.
+local TUN = "/dev/net/tun"
+
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function ensure_tun(dir)
+  if exists(TUN) then return end
+  local f = io.open("/proc/sys/kernel/modprobe", "r")
+  local modprobe = f and f:read("l") or "modprobe"
+  if f then f:close() end
+  local log = dir .. "/modprobe-tun.log"
+  local p = core.spawn(false, { argv = { modprobe, "tun" }, log = log })
+  if p then p:wait(10) end
+  if not exists(TUN) then
+    core.raise("dataplane = \"libipsec\" needs " .. TUN .. ", and this kernel has none (loading tun: see " .. log .. ")")
+  end
+end
+
 local function write(path, text)
   local f, err = io.open(path, "w")
   if not f then core.raise(err) end
@@ -156,16 +210,20 @@ end
 local function start(node, spec)
   spec = spec or {}
   check_spec(node.name, spec)
-  -- What this endpoint needs from the kernel: AH and transport mode exist only
-  -- in kernel IPsec (kernel-libipsec does tunnel-mode ESP alone).
-  if spec.ah_proposals then core.require("ah") end
-  if spec.mode == "transport" then core.require("esp") end
+  -- What this endpoint needs from the kernel: the kernel data plane needs its
+  -- ESP (and AH for AH proposals); the userspace one needs neither.
+  local dataplane = DATAPLANES[spec.dataplane or "kernel"]
+  if dataplane.name == "kernel" then
+    if spec.ah_proposals then core.require("esp", "ah") else core.require("esp") end
+  end
+  core.comment(string.format("%s: strongSwan data plane %s (%s)", node.name, dataplane.name, dataplane.what))
   local info = core.info()
   local dir = node:dir()
   local rundir = info.rundir .. "/" .. node.name .. "-charon"
   core.mkdir(rundir)
+  if dataplane.name == "kernel-libipsec" then ensure_tun(dir) end
   local conf, swanctl = dir .. "/strongswan.conf", dir .. "/swanctl.conf"
-  write(conf, strongswan_conf(spec, core.dataplane(), info.time_scale))
+  write(conf, strongswan_conf(spec, dataplane.name, info.time_scale))
   write(swanctl, swanctl_conf(spec))
 
   local sock = rundir .. "/charon.vici"
@@ -182,7 +240,7 @@ local function start(node, spec)
                              node.name, dir))
   end
   local self = setmetatable({ node = node, proc = proc, sock = sock, dir = dir, spec = spec,
-                              conf = conf, line = 0 }, Charon)
+                              conf = conf, line = 0, dataplane = dataplane.name }, Charon)
   self.vici = self:_connect()
   self.events = self:_connect()
   local ok, lerr = self.events:listen({ "ike-updown", "child-updown" })
@@ -191,9 +249,11 @@ local function start(node, spec)
   return self
 end
 
--- The socket exists a moment before charon accepts on it.
+-- The socket exists a moment before charon accepts on it. Every wait here
+-- counts in the scenario's own seconds (core.now(), and each core wait,
+-- scales by the run's time scale itself).
 function Charon:_connect()
-  local deadline = core.now() + 5 * core.info().time_scale
+  local deadline = core.now() + 5
   while true do
     local conn, err = core.vici_connect(self.sock)
     if conn then return conn end
@@ -284,7 +344,7 @@ function Charon:await(state, seconds)
   if not STATES[state] then
     core.raise("await: unknown state '" .. tostring(state) .. "' (established, ike-established, connecting, down)")
   end
-  local deadline = core.now() + (seconds or 10) * core.info().time_scale
+  local deadline = core.now() + (seconds or 10)
   while true do
     local now_state = self:state()
     if now_state == state then return true end
@@ -292,7 +352,7 @@ function Charon:await(state, seconds)
     local left = deadline - core.now()
     if left <= 0 then return false end
     -- Sleep until charon says anything (a log line) or an event arrives.
-    if self.proc:wait_line(self.proc:count() + 1, left / core.info().time_scale) then
+    if self.proc:wait_line(self.proc:count() + 1, left) then
       while self.events:next_event(0) do end
     end
   end

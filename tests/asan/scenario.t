@@ -7,10 +7,10 @@ cd "$(dirname "$0")/../.." || exit 2
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 results=${VPNLAB_RESULTS:-results}
-build-asan/vpnlab run --results "$results" scenarios/nat/ikev2-home-nat.lua \
+build-asan/vpnlab run --results "$results" scenarios/dataplane/nat-rebind-libipsec.lua \
 	| sed -e '/^TAP version/d' -e '/^1\.\./d' -e 's/^\(\(not \)\{0,1\}ok\) 1 /\1 1 /'
 host=${PIPESTATUS[0]}
-build-asan/vpnlab run --backend vm --results "$results" scenarios/kernel/ikev2-direct.lua \
+build-asan/vpnlab run --backend vm --results "$results" scenarios/ipsec/raw-esp-no-nat.lua \
 	| sed -e '/^TAP version/d' -e '/^1\.\./d' -e 's/^\(\(not \)\{0,1\}ok\) 1 /\1 2 /'
 vm=${PIPESTATUS[0]}
 echo "1..2"

@@ -2,14 +2,15 @@
 -- through the home NAT, then assertions that contradict what NAT-T does on
 -- the wire, next to passing ones so the test can check exactly which points
 -- fail. Point numbers are in the comments: keep them in this order.
+-- Both ends use the userspace data plane (dataplane = "libipsec"): it runs on the host.
 local net = vpnlab.start("home-nat")
 local wan = net.links.wan
 
 net.nodes.gateway:strongswan{
-  version = 2, psk = "built-to-fail", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
+  version = 2, psk = "built-to-fail", dataplane = "libipsec", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
 }
 local client = net.nodes.client:strongswan{
-  version = 2, psk = "built-to-fail", remote = net.nodes.gateway:addr("wan"), vip = true,
+  version = 2, psk = "built-to-fail", dataplane = "libipsec", remote = net.nodes.gateway:addr("wan"), vip = true,
   remote_ts = "10.1.0.1/32", keep_alive = 1,
 }
 client:initiate()

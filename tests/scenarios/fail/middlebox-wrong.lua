@@ -1,16 +1,17 @@
 -- BUILT TO FAIL (tests/10-failures.t reads its TAP). The middleboxes do their
 -- job: the home router masquerades the LAN and drops udp/4500. The wrong
 -- expectations below assume they did not. Point numbers are in the comments.
+-- Both ends use the userspace data plane (dataplane = "libipsec"): it runs on the host.
 local net = vpnlab.start("home-nat", {
   nodes = { home = { firewall = { block = { { proto = "udp", port = 4500 } } } } },
 })
 local lan, wan = net.links.lan, net.links.wan
 
 net.nodes.gateway:strongswan{
-  version = 2, psk = "middlebox", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
+  version = 2, psk = "middlebox", dataplane = "libipsec", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
 }
 local client = net.nodes.client:strongswan{
-  version = 2, psk = "middlebox", remote = net.nodes.gateway:addr("wan"), vip = true,
+  version = 2, psk = "middlebox", dataplane = "libipsec", remote = net.nodes.gateway:addr("wan"), vip = true,
   remote_ts = "10.1.0.1/32", retransmit = { tries = 1, timeout = 0.3, base = 1.2 },
 }
 client:initiate()

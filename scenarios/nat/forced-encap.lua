@@ -1,8 +1,8 @@
 -- Forced UDP encapsulation with no NAT on the path (strongSwan encap = yes):
 -- the client pretends to be behind a NAT in its NAT detection payloads, so
 -- IKE moves to udp/4500 and ESP travels inside UDP although nothing on the
--- wire rewrites addresses. Operators use it to get through ESP-unaware boxes.
-vpnlab.requires{ "esp" }
+-- wire rewrites addresses. Operators use it to get through ESP-unaware boxes
+-- (failures/esp-unaware-firewall.lua).
 local net = vpnlab.start("direct")
 local wire = net.links.net
 

@@ -2,6 +2,7 @@
 -- retransmission timeout shorter than the round trip: the initiator
 -- retransmits IKE_SA_INIT before the first response arrives, the responder
 -- answers the duplicate from its cache, and the exchange still completes.
+-- (netem's delay needs the kernel feature, so this runs in the VM here.)
 local net = vpnlab.start("direct", { links = { net = { delay = 1500 } } })
 local wire = net.links.net
 
