@@ -6,22 +6,25 @@ CC       ?= cc
 BUILD    ?= build
 PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libnftables libpcap liblzma libnetfilter_conntrack
 
-DEB_PKGS := build-essential pkg-config clang liblua5.4-dev libnl-3-dev \
+DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev liblua5.4-dev libnl-3-dev \
             libnl-route-3-dev libnl-genl-3-dev libnftables-dev libpcap-dev liblzma-dev libnetfilter-conntrack-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
-            iproute2 iputils-ping nftables perl procps tcpdump cpio busybox-static python3 python3-yaml \
+            iproute2 iputils-ping nftables perl procps tcpdump strace cpio busybox-static python3 python3-yaml \
             qemu-system-x86 kmod
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Asked of pkg-config when first used, not when the Makefile is read: in
+# `make deps run` on a fresh machine the packages are installed only by then.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $$(PKGS) 2>/dev/null))$(PKG_LIBS)
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 SRCDIR   := $(abspath .)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iharness \
              -DVPNLAB_VERSION='"$(VERSION)"' -DVPNLAB_SRCDIR='"$(SRCDIR)"'
-LDLIBS   := $(PKG_LIBS) -pthread
+LDLIBS    = $(PKG_LIBS) -pthread
 
 SRCS      := $(sort $(wildcard harness/*/*.c))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
@@ -29,12 +32,17 @@ LIB_OBJS  := $(filter-out $(BUILD)/harness/cli/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit bench asan asan-build deps clean run vm
+.PHONY: all check unit bench asan asan-build deps clean run vm pkgcheck
 
 all: $(BUILD)/vpnlab vpnlab
 
 $(BUILD)/vpnlab: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Before the first compile: the libraries must be there (make deps installs them).
+$(OBJS): | pkgcheck
+pkgcheck:
+	@pkg-config --exists $(PKGS) || { echo "missing development packages ($(PKGS)): run 'make deps' first" >&2; exit 1; }
 
 # A link at the top so `./vpnlab run ...` works from the source tree.
 vpnlab: $(BUILD)/vpnlab
@@ -53,7 +61,9 @@ unit: $(UNIT_BINS)
 # The test suite: unit tests, harness self-tests, every bundled scenario (those
 # needing kernel features this host lacks run in the VM), and the sanitizer
 # build's unit tests and one real scenario. Ends with prove's summary.
-check: all unit asan-build vm
+check:
+	$(MAKE) -j$(JOBS) all unit asan-build
+	./vpnlab vm prepare
 	prove -f tests/ tests/asan/
 
 # The vm backend's kernel and initramfs (downloaded once, instant when current).
@@ -73,12 +83,16 @@ asan: asan-build vm
 bench: all
 	./tests/bench/run
 
-run: all vm
+run:
+	$(MAKE) -j$(JOBS) all
+	./vpnlab vm prepare
 	./vpnlab run scenarios/
 
+# DEPS_INSTALL: tests/05-fresh-make.t replaces it to play a fresh machine.
+DEPS_INSTALL ?= apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                --no-install-recommends $(DEB_PKGS)
 deps:
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PKGS)
+	$(DEPS_INSTALL)
 
 clean:
 	rm -rf build build-asan vpnlab
@@ -91,8 +105,7 @@ clean:
 # every target for FUZZ_SECONDS on a copy of tests/fuzz/corpus/ (tests/fuzz/run)
 # and fails on any crash, leak, timeout or sanitizer report; the inputs that
 # caused them land in build-fuzz/artifacts/. libFuzzer and the sanitizer
-# runtimes are in libclang-rt-14-dev, which clang only recommends.
-DEB_PKGS     += libclang-rt-14-dev
+# runtimes are in libclang-rt-14-dev (in DEB_PKGS), which clang only recommends.
 FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_dissect fuzz_vici fuzz_topo
