@@ -234,7 +234,7 @@ end
 -- outside ports to that range (plain masquerade keeps a free source port,
 -- so without a new range the outside port usually stays the same).
 function Node:remap(opts)
-  local cmds, err = middlebox.remap_command(self.name, self.net.topology.nodes[self.name], opts or {})
+  local cmds, err = require("vpnlab.nat").remap_command(self.name, self.net.topology.nodes[self.name], opts or {})
   if not cmds then core.raise(err) end
   if cmds ~= "" then self:nft(cmds) end
   local flushed, ferr = core.conntrack_flush(self.name)

@@ -1,10 +1,8 @@
--- vpnlab.middlebox: a router's NAT and firewall fields as one nftables
--- ruleset, loaded atomically into the router's namespace by the C half.
+-- vpnlab.middlebox: a router's middlebox fields (NAT in vpnlab/nat.lua,
+-- the firewall here) as one nftables ruleset, loaded atomically into the
+-- router's namespace by the C half.
 --
---   nat = { outside = "wan" }          masquerade everything leaving "wan"
---   nat = { outside = "wan", port_range = "40000-40099" }
---                                      ... with udp/tcp outside ports taken from that range
---                                      (plain masquerade keeps a source port when it is free)
+--   nat = {...}                        see vpnlab/nat.lua
 --   firewall = { block = { {proto = "udp", port = 4500} } }  drop forwarded udp/4500
 --   firewall = { esp = "drop" }         an ESP-unaware box: IP protocol 50 never passes
 --   firewall = { stateful = true, outside = "wan" }
@@ -15,6 +13,8 @@
 -- and remove them mid-run; the ESP and stateful policy lives in a second chain
 -- that the kernel runs after it (a later priority), so a block still drops
 -- packets of a connection the stateful chain would accept.
+
+local nat = require("vpnlab.nat")
 
 local M = {}
 
@@ -77,45 +77,11 @@ local function policy_chain(node, fw)
   return table.concat(lines, "\n")
 end
 
--- "40000-40099" or "40000" -> 40000, 40099; nil, msg when it is not a range of ports.
-function M.port_range(s)
-  local lo, hi = tostring(s):match("^(%d+)%-(%d+)$")
-  if not lo then lo = tostring(s):match("^(%d+)$"); hi = lo end
-  lo, hi = tonumber(lo), tonumber(hi)
-  if not lo or lo < 1 or hi > 65535 or lo > hi then
-    return nil, string.format("port_range must be \"low-high\" with 1 <= low <= high <= 65535, not %q",
-                              tostring(s))
-  end
-  return lo, hi
-end
-
--- The masquerade rules of a NAT: a port range applies to udp and tcp (the
--- only protocols with ports); everything else leaves plainly masqueraded.
-local function nat_rules(nat)
-  local rules = {}
-  if nat.port_range then
-    local lo, hi = M.port_range(nat.port_range)
-    rules[#rules + 1] = string.format('oifname "%s" meta l4proto { tcp, udp } masquerade to :%d-%d',
-                                      nat.outside, lo, hi)
-  end
-  rules[#rules + 1] = string.format('oifname "%s" masquerade', nat.outside)
-  return rules
-end
-
--- The whole ruleset for a node, or nil when it has no middlebox fields.
+-- The whole ruleset for a node, or nil when it has no middlebox fields: each
+-- middlebox module contributes its own tables (nil when the node lacks it).
 function M.ruleset(name, node)
   local out = {}
-  if node.nat then
-    local lines = {
-      "table ip vpnlab {",
-      "  chain nat_postrouting {",
-      "    type nat hook postrouting priority srcnat; policy accept;",
-    }
-    for _, rule in ipairs(nat_rules(node.nat)) do lines[#lines + 1] = "    " .. rule end
-    lines[#lines + 1] = "  }"
-    lines[#lines + 1] = "}"
-    out[#out + 1] = table.concat(lines, "\n")
-  end
+  out[#out + 1] = nat.tables(name, node)
   -- The filter table always exists on routers with a firewall, so block/unblock work mid-run.
   if node.firewall or node.kind == "router" then
     local chains = { forward_chain(name, node.firewall or {}) }
@@ -124,25 +90,6 @@ function M.ruleset(name, node)
   end
   if #out == 0 then return nil end
   return table.concat(out, "\n") .. "\n"
-end
-
--- node:remap{...}: the nft commands that install the new port range (one
--- transaction, run before conntrack is flushed so no packet in between is
--- mapped the old way), or "" when the masquerade stays as it is; nil, msg
--- for a bad request. Records the new range in node.nat.
-function M.remap_command(name, node, opts)
-  if type(opts) ~= "table" then return nil, "remap takes a table: node:remap{ port_range = \"40000-40099\" }" end
-  for k in pairs(opts) do
-    if k ~= "port_range" then return nil, string.format("remap: unknown field '%s' (known: port_range)", tostring(k)) end
-  end
-  if opts.port_range == nil then return "" end
-  local lo, err = M.port_range(opts.port_range)
-  if not lo then return nil, "remap: " .. err end
-  if not node.nat then return nil, string.format("remap: node '%s' has no nat, so no port_range to change", name) end
-  node.nat.port_range = opts.port_range
-  local cmds = { "flush chain ip vpnlab nat_postrouting" }
-  for _, rule in ipairs(nat_rules(node.nat)) do cmds[#cmds + 1] = "add rule ip vpnlab nat_postrouting " .. rule end
-  return table.concat(cmds, "\n") .. "\n"
 end
 
 function M.block_command(name, rule, verb)

@@ -105,7 +105,7 @@ local function validate_node(t, name, node)
       fail(where_of(t, { "nodes", name, "outside" }), "nat of '%s': outside '%s' is not a link", name, node.nat.outside)
     end
     if node.nat.port_range ~= nil then
-      local lo, perr = require("vpnlab.middlebox").port_range(node.nat.port_range)
+      local lo, perr = require("vpnlab.nat").port_range(node.nat.port_range)
       if not lo then fail(where_of(t, { "nodes", name, "port_range" }), "nat of '%s': %s", name, perr) end
     end
   end
