@@ -64,7 +64,7 @@ run auto --backend auto
 echo "# --backend auto: $(( $(date +%s) - start )) s"
 check_common auto
 is "$(grep -c '^# backend: ' "$tmp/auto.out")" "$total" "auto: every scenario names its backend"
-if grep -Eq '^# vpnlab .*host kernel .*data plane kernel\)' "$tmp/auto.out" ||
+if grep -Eq '^# vpnlab .*host kernel .*kernel ESP: yes\)' "$tmp/auto.out" ||
    [ "$(grep -c '^# backend: vm ' "$tmp/auto.out")" -eq 0 ]; then
 	ok 0 "auto: (this host runs everything itself: nothing to hand over)"
 else

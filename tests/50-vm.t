@@ -14,7 +14,8 @@
 #   - no VM image (an empty cache): what the host lacks is "# SKIP" with the
 #     exact prepare command; --backend vm is a usage error (exit 2).
 #   - --backend host: what the host lacks is "# SKIP" saying how to run it.
-#   - the deadline: QEMU is killed by its PID, exit 2, Bail out!, nothing left.
+#   - the deadline: QEMU is killed by its PID, exit 2, a failing "vm backend"
+#     point (not a Bail out!: the run itself goes on to its plan), nothing left.
 #   - a guest silent past the boot timeout: killed, booted once more, given up.
 #   - kill -9 of the runner while the VM runs: no QEMU left.
 #
@@ -115,7 +116,8 @@ qemus() { pgrep -f "qemu-system.*$tmp" | wc -l; }
 "$VPNLAB" run --backend vm --vm-timeout 2 --results "$tmp/deadline" $V/features.lua >"$tmp/deadline.out" 2>&1
 rc=$?
 is "$rc" 2 "deadline: exit 2"
-like "$(grep '^Bail out!' "$tmp/deadline.out")" 'deadline' "deadline: Bail out! says the VM missed its deadline"
+like "$(grep '^not ok [0-9]* - vm backend: ' "$tmp/deadline.out")" '1 of 1 scenario did not report: .*deadline' "deadline: a failing point says the VM missed its deadline"
+is "$(tail -n 1 "$tmp/deadline.out")" "1..1" "deadline: the stream still ends with its plan"
 is "$(qemus)" 0 "deadline: no QEMU left"
 
 # a boot that says nothing: killed, booted once more, then given up ------
@@ -123,7 +125,7 @@ VPNLAB_VM_BOOT_TIMEOUT=0.5 "$VPNLAB" run --backend vm --results "$tmp/noboot" $V
 rc=$?
 is "$rc" 2 "boot timeout: exit 2"
 like "$(grep '^# vm: the first boot' "$tmp/noboot.out")" 'booted again' "boot timeout: the TAP says it booted a second time"
-like "$(grep '^Bail out!' "$tmp/noboot.out")" 'did not boot' "boot timeout: Bail out! says the VM did not boot"
+like "$(grep '^not ok [0-9]* - vm backend: ' "$tmp/noboot.out")" 'did not boot' "boot timeout: a failing point says the VM did not boot"
 is "$(qemus)" 0 "boot timeout: no QEMU left"
 
 # kill -9 of the runner --------------------------------------------------

@@ -328,19 +328,6 @@ static int core_require(lua_State *L)
 	return lx_error(L, "this kernel lacks %s", missing);
 }
 
-/*
-** core.dataplane() -> "kernel" or "kernel-libipsec". Probed on first use, not
-** at start: in a fresh VM the first XFRM state loads the crypto modules.
-*/
-static int core_dataplane(lua_State *L)
-{
-	struct run *r = lx_run(L);
-	if (r->dataplane == NULL)
-		r->dataplane = features_has(r->features, FEATURE_ESP) ? "kernel" : "kernel-libipsec";
-	lua_pushstring(L, r->dataplane);
-	return 1;
-}
-
 static int core_info(lua_State *L)
 {
 	struct run *r = lx_run(L);
@@ -377,7 +364,6 @@ void lx_open_core(lua_State *L)
 		{ "wait_file", core_wait_file },
 		{ "info", core_info },
 		{ "require", core_require },
-		{ "dataplane", core_dataplane },
 		{ NULL, NULL },
 	};
 	luaL_setfuncs(L, fns, 0);

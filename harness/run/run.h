@@ -28,7 +28,6 @@ struct run {
 	const char *srcdir;         /* the project folder (topologies/) */
 	const char *scenario;       /* path of the scenario file */
 	const char *backend;        /* "host" or "vm" */
-	const char *dataplane;      /* "kernel" or "kernel-libipsec" */
 	double time_scale;          /* protocol timeouts are multiplied by this (slow emulation) */
 	struct features *features;  /* what this kernel can do, probed once per runner */
 	char missing[128];          /* set with the error when a required feature is absent */

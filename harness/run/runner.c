@@ -352,9 +352,9 @@ static void header(struct runner *rn, const struct runner_opts *o, const struct 
 		tap_comment(&rn->top, "vpnlab %s, backend vm: %s (%s)", VPNLAB_VERSION, img->package,
 		            img->kver);
 	else
-		tap_comment(&rn->top, "vpnlab %s, backend %s: host kernel %s (data plane %s)%s%s",
+		tap_comment(&rn->top, "vpnlab %s, backend %s: host kernel %s (kernel ESP: %s)%s%s",
 		            VPNLAB_VERSION, o->backend, rn->kernel,
-		            features_has(&rn->features, FEATURE_ESP) ? "kernel" : "kernel-libipsec",
+		            features_has(&rn->features, FEATURE_ESP) ? "yes" : "no",
 		            have_vm ? "; VM for what it lacks: " : "", have_vm ? img->package : "");
 }
 

@@ -211,7 +211,6 @@ void scenario_run(const struct scenario_opts *o, struct scenario_result *res)
 	r.srcdir = o->srcdir;
 	r.scenario = o->path;
 	r.backend = o->backend;
-	r.dataplane = o->dataplane;
 	r.time_scale = o->time_scale;
 	r.features = o->features;
 	r.timeout = o->timeout;

@@ -18,7 +18,6 @@ struct scenario_opts {
 	const char *libdir;
 	const char *srcdir;
 	const char *backend;
-	const char *dataplane;
 	double time_scale;
 	double timeout;            /* the scenario's time limit in its own seconds (scaled like the rest) */
 	struct features *features;
