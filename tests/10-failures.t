@@ -216,4 +216,36 @@ like "$(grep -v '^TAP version' "$tmp/both.out" | grep '^[^ #]' | tr '\n' '|')" \
 	"both: two top-level 'not ok' in order and a plan"
 like "$(cat "$tmp/both.err")" '2 scenarios: 0 passed, 2 failed' "both: the summary on stderr counts them"
 
+# ---- 6. forward-wrong and filters-wrong: port forwarding and filters act ----
+# (issue 8) Each intended point fails only because the middlebox really acted:
+# with a forward that does not DNAT, or filters that let fragments or
+# unlisted traffic through, other points fail instead and the statuses differ.
+
+f=tests/scenarios/fail/forward-wrong.lua
+check_run forward "$f" "ok not not ok" "2 passed, 2 failed"
+d=$tmp/forward.dump
+wan=$dir/wan.pcap
+lan=$dir/lan.pcap
+check_wire "$d" 2 "$f" inside-hidden "$wan" '^expected at least one packet matching link=wan dst=10\.0\.0\.2$' seen_instead
+[ -z "$(tcpdump -nr "$wan" host 10.0.0.2 2>/dev/null)" ] && [ -n "$(tcpdump -nr "$wan" dst host 203.0.113.1 and udp port 4500 2>/dev/null)" ]
+ok $? "point 2 (forward): tcpdump agrees: the wan shows only the router's address, on 500 and 4500"
+check_wire "$d" 3 "$f" source-kept "$lan" '^expected no packet matching link=lan src=203\.0\.113\.2 dport=500$' first_offending
+like "$(get "$d" 3 first_offending)" '203\.0\.113\.2:500 > 10\.0\.0\.2:500 ike IKE_SA_INIT' \
+	"point 3 (forward): first_offending is the forwarded IKE_SA_INIT, client address kept"
+frame_is "$lan" "$(get "$d" 3 first_offending)" "point 3 (forward): first_offending is that frame of the pcap"
+
+f=tests/scenarios/fail/filters-wrong.lua
+check_run filters "$f" "ok not ok not not not ok" "3 passed, 4 failed"
+d=$tmp/filters.dump
+wan=$dir/wan.pcap
+lan=$dir/lan.pcap
+is "$(get "$d" 2 at)" "$(marker "$f" fragments-tunnel)" "point 2 (fragments): at is the scenario's file:line"
+check_wire "$d" 4 "$f" fragments-wan "$wan" '^expected at least one packet matching link=wan fragment=true$' seen_instead
+[ -n "$(tcpdump -nr "$lan" 'ip[6:2] & 0x3fff != 0' 2>/dev/null)" ] && [ -z "$(tcpdump -nr "$wan" 'ip[6:2] & 0x3fff != 0' 2>/dev/null)" ]
+ok $? "point 4 (fragments): tcpdump agrees: fragments on the lan, none on the wan"
+is "$(get "$d" 5 at)|$(get "$d" 5 expected)" "$(marker "$f" allow-ping)|0" "point 5 (allow): at and expected"
+check_wire "$d" 6 "$f" allow-wan "$wan" '^expected at least one packet matching link=wan proto=1$' seen_instead
+[ -n "$(tcpdump -nr "$lan" icmp 2>/dev/null)" ] && [ -z "$(tcpdump -nr "$wan" icmp 2>/dev/null)" ]
+ok $? "point 6 (allow): tcpdump agrees: the ping on the lan, no ICMP on the wan"
+
 finish

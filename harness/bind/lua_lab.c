@@ -171,6 +171,37 @@ static int set_nats(lua_State *L, struct topo *t, struct topo_error *e)
 	return 0;
 }
 
+/* Each node spec's `default`: a link name, false (none), or nil (automatic). */
+static int set_defaults(lua_State *L, struct topo *t, struct topo_error *e)
+{
+	int rc = 0;
+
+	lua_getfield(L, 1, "nodes");
+	for (lua_Integer i = 1; lua_geti(L, -1, i) == LUA_TTABLE; i++) {
+		int type = lua_getfield(L, -1, "default");
+		int li = type == LUA_TNIL ? TOPO_DEFAULT_AUTO : TOPO_DEFAULT_NONE;
+		if (type == LUA_TSTRING) {
+			li = topo_link_index(t, lua_tostring(L, -1));
+			if (li < 0) {
+				snprintf(e->msg, sizeof(e->msg), "node '%s': default '%s' is not a link",
+				         t->nodes[i - 1].name, lua_tostring(L, -1));
+				e->node = (int)i - 1;
+				e->link = -1;
+				rc = -1;
+			}
+		}
+		if (rc == 0)
+			rc = topo_set_default(t, (int)i - 1, li, e);
+		lua_pop(L, 2);
+		if (rc < 0) {
+			lua_pushnil(L);   /* stands for the end of the list, popped below */
+			break;
+		}
+	}
+	lua_pop(L, 2);
+	return rc;
+}
+
 static void on_capture(void *arg, int fd, short revents)
 {
 	(void)fd;
@@ -194,7 +225,8 @@ static int lab_start(lua_State *L)
 		return luaL_error(L, "out of memory");
 	topo_init(&lab->topo);
 	if (add_nodes(L, &lab->topo, &e) < 0 || add_links(L, &lab->topo, &e) < 0 ||
-	    set_nats(L, &lab->topo, &e) < 0 || topo_finish(&lab->topo, &e) < 0) {
+	    set_nats(L, &lab->topo, &e) < 0 || set_defaults(L, &lab->topo, &e) < 0 ||
+	    topo_finish(&lab->topo, &e) < 0) {
 		int n = push_fail(L, e.msg, &lab->topo, &e);
 		topo_free(&lab->topo);
 		free(lab);

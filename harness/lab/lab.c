@@ -224,6 +224,14 @@ static int add_routes(struct lab *lab, char *err, size_t errlen)
 		if (netlink_route(lab->nodes[r->node].nl, r->dst, r->plen, r->via, idx, err, errlen) < 0)
 			return -1;
 	}
+	for (size_t n = 0; n < lab->topo.nnodes; n++) {   /* default routes (topo.h) */
+		const struct topo_node *tn = &lab->topo.nodes[n];
+		if (tn->default_via == 0)
+			continue;
+		int idx = lab->ifindex[(size_t)tn->default_dev * lab->topo.nnodes + n];
+		if (netlink_route(lab->nodes[n].nl, 0, 0, tn->default_via, idx, err, errlen) < 0)
+			return -1;
+	}
 	return 0;
 }
 

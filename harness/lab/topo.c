@@ -151,6 +151,8 @@ int topo_add_node(struct topo *t, const char *name, enum topo_kind kind, struct 
 	strcpy(nodes[t->nnodes].name, name);
 	nodes[t->nnodes].kind = kind;
 	nodes[t->nnodes].nat_outside = -1;
+	nodes[t->nnodes].default_link = TOPO_DEFAULT_AUTO;
+	nodes[t->nnodes].default_dev = -1;
 	return (int)t->nnodes++;
 }
 
@@ -275,6 +277,16 @@ int topo_set_nat_outside(struct topo *t, int node, int link, struct topo_error *
 		return fail(err, link, node, "node '%s' already has NAT outside link '%s'",
 			    n->name, t->links[n->nat_outside].name);
 	n->nat_outside = link;
+	return 0;
+}
+
+int topo_set_default(struct topo *t, int node, int link, struct topo_error *err)
+{
+	if (node < 0 || (size_t)node >= t->nnodes)
+		return fail(err, -1, -1, "no node with index %d", node);
+	if (link != TOPO_DEFAULT_AUTO && link != TOPO_DEFAULT_NONE && (link < 0 || (size_t)link >= t->nlinks))
+		return fail(err, -1, node, "node '%s': no link with index %d", t->nodes[node].name, link);
+	t->nodes[node].default_link = link;
 	return 0;
 }
 
@@ -432,6 +444,43 @@ static int check_nat(const struct topo *t, size_t ni, struct topo_error *err)
 	return 0;
 }
 
+/*
+** The router node `ni` would send default traffic to on link li: the first
+** other router listed there that forwards from that link (not its NAT
+** outside), or -1.
+*/
+static int default_router(const struct topo *t, int ni, int li)
+{
+	const struct topo_link *l = &t->links[li];
+	size_t j;
+
+	for (j = 0; j < l->nmembers; j++) {
+		const struct topo_node *r = &t->nodes[l->members[j].node];
+
+		if (l->members[j].node != ni && r->kind == TOPO_ROUTER && r->nat_outside != li)
+			return l->members[j].node;
+	}
+	return -1;
+}
+
+/* An explicit default link: the node is on it and a router there forwards. */
+static int check_default(const struct topo *t, size_t ni, struct topo_error *err)
+{
+	const struct topo_node *n = &t->nodes[ni];
+	const struct topo_link *l;
+
+	if (n->default_link < 0)
+		return 0;
+	l = &t->links[n->default_link];
+	if (!is_member(l, (int)ni))
+		return fail(err, n->default_link, (int)ni, "node '%s': default '%s' is a link it is not on",
+			    n->name, l->name);
+	if (default_router(t, (int)ni, n->default_link) < 0)
+		return fail(err, n->default_link, (int)ni, "node '%s': default '%s' has no router that "
+			    "forwards from it (a NAT's outside link does not lead inside)", n->name, l->name);
+	return 0;
+}
+
 static int validate(const struct topo *t, struct topo_error *err)
 {
 	size_t i;
@@ -440,7 +489,7 @@ static int validate(const struct topo *t, struct topo_error *err)
 		if (check_link_shape(t, i, err) < 0 || check_link_addrs(t, i, err) < 0)
 			return -1;
 	for (i = 0; i < t->nnodes; i++)
-		if (check_nat(t, i, err) < 0)
+		if (check_nat(t, i, err) < 0 || check_default(t, i, err) < 0)
 			return -1;
 	return 0;
 }
@@ -707,6 +756,50 @@ out:
 	return rc;
 }
 
+/*
+** The link of a host's automatic default route: the host has exactly one
+** router neighbour (a router on one of its links, not met on that router's
+** NAT outside), counted once per link it is met on; -1 otherwise.
+*/
+static int auto_default_link(const struct topo *t, int ni)
+{
+	size_t li, j;
+	int found = -1, count = 0;
+
+	if (t->nodes[ni].kind != TOPO_HOST)
+		return -1;
+	for (li = 0; li < t->nlinks; li++) {
+		const struct topo_link *l = &t->links[li];
+
+		if (!is_member(l, ni))
+			continue;
+		for (j = 0; j < l->nmembers; j++) {
+			const struct topo_node *r = &t->nodes[l->members[j].node];
+
+			if (r->kind == TOPO_ROUTER && r->nat_outside != (int)li) {
+				found = (int)li;
+				count++;
+			}
+		}
+	}
+	return count == 1 ? found : -1;
+}
+
+/* Each node's default route (validation has checked explicit links). */
+static void compute_defaults(struct topo *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nnodes; i++) {
+		struct topo_node *n = &t->nodes[i];
+		int li = n->default_link == TOPO_DEFAULT_AUTO ? auto_default_link(t, (int)i) : n->default_link;
+		int r = li < 0 ? -1 : default_router(t, (int)i, li);
+
+		n->default_via = r < 0 ? 0 : topo_addr(t, r, li);
+		n->default_dev = r < 0 ? -1 : li;
+	}
+}
+
 int topo_finish(struct topo *t, struct topo_error *err)
 {
 	size_t i;
@@ -719,6 +812,7 @@ int topo_finish(struct topo *t, struct topo_error *err)
 		return -1;
 	for (i = 0; i < t->nlinks; i++)
 		assign_link(&t->links[i]);
+	compute_defaults(t);
 	return compute_routes(t, err);
 }
 

@@ -25,7 +25,21 @@ struct topo_node {
 	char name[TOPO_NAME_MAX];
 	enum topo_kind kind;
 	int nat_outside;          /* link index of the NAT's outside, or -1 */
+	int default_link;         /* where its default route goes: a link index, or TOPO_DEFAULT_* */
+	uint32_t default_via;     /* set by topo_finish: the default route's next hop, 0 for none */
+	int default_dev;          /* ... and the link it is on */
 };
+
+/*
+** Default routes, as real hosts have them. TOPO_DEFAULT_AUTO (the default):
+** a host with exactly one router neighbour gets a default route through it,
+** not counting a NAT router met on its outside link (the outside world never
+** routes into a NATed inside). TOPO_DEFAULT_NONE: none. A link index: through
+** the first router listed on that link, which must not be its NAT outside.
+** Default routes are not in `routes` (those are the computed subnet routes).
+*/
+#define TOPO_DEFAULT_AUTO (-2)
+#define TOPO_DEFAULT_NONE (-1)
 
 struct topo_member {
 	int node;                 /* node index */
@@ -93,6 +107,8 @@ int topo_add_link(struct topo *t, const char *name, const char *cidr, struct top
 /* addr 0 means "assign automatically" */
 int topo_link_add_member(struct topo *t, int link, int node, uint32_t addr, struct topo_error *err);
 int topo_set_nat_outside(struct topo *t, int node, int link, struct topo_error *err);
+/* link: a link index, TOPO_DEFAULT_AUTO or TOPO_DEFAULT_NONE; judged by topo_finish. 0 or -1. */
+int topo_set_default(struct topo *t, int node, int link, struct topo_error *err);
 /*
 ** netem fields of a link: delay and jitter in milliseconds (0..TOPO_DELAY_MAX_MS,
 ** kept to the microsecond), loss in percent (0..100). NAN means "not given";

@@ -31,11 +31,15 @@ local CONN, CHILD = "vpnlab", "net"
 local FIELDS = {
   version = "number", psk = "string", id = "string", remote_id = "string", remote = "string",
   pool = "string", vip = "boolean", local_ts = "string", remote_ts = "string",
-  keep_alive = "number", encap = "boolean", mode = "string", proposals = "string",
+  keep_alive = "any", encap = "boolean", mode = "string", proposals = "string",
   esp_proposals = "string", ah_proposals = "string", retransmit = "table",
   aggressive = "boolean", log = "table", dpd = "number", mobike = "boolean",
-  dataplane = "string",
+  dataplane = "string", remote_port = "number", fragmentation = "any",
 }
+
+-- fragmentation: strongSwan's own words, or true/false (yes/no). strongSwan's
+-- default is yes (IKEv2 fragmentation, RFC 7383, when both ends announce it).
+local FRAGMENTATION = { yes = "yes", no = "no", accept = "accept", force = "force" }
 
 -- What each data plane is called in charon's plugin list and the TAP.
 local DATAPLANES = {
@@ -55,7 +59,7 @@ local function check_spec(node, spec)
       core.raise(string.format("strongswan on '%s': unknown field '%s' (known: %s)", node, tostring(k),
                                table.concat(names, ", ")))
     end
-    if type(v) ~= FIELDS[k] then
+    if FIELDS[k] ~= "any" and type(v) ~= FIELDS[k] then
       core.raise(string.format("strongswan on '%s': %s must be a %s, not a %s", node, k, FIELDS[k], type(v)))
     end
   end
@@ -64,6 +68,20 @@ local function check_spec(node, spec)
   if v ~= 1 and v ~= 2 then core.raise("strongswan on '" .. node .. "': version must be 1 or 2") end
   if spec.mode and spec.mode ~= "tunnel" and spec.mode ~= "transport" then
     core.raise("strongswan on '" .. node .. "': mode must be \"tunnel\" or \"transport\"")
+  end
+  local ka = spec.keep_alive
+  if ka ~= nil and ka ~= false and not (type(ka) == "number" and ka >= 0 and ka < 86400) then
+    core.raise(string.format("strongswan on '%s': keep_alive must be seconds (0 or false: off), not %s",
+                             node, tostring(ka)))
+  end
+  local rp = spec.remote_port
+  if rp ~= nil and not (math.type(rp) == "integer" and rp >= 1 and rp <= 65535) then
+    core.raise(string.format("strongswan on '%s': remote_port must be a port number, not %s", node, tostring(rp)))
+  end
+  local fr = spec.fragmentation
+  if fr ~= nil and type(fr) ~= "boolean" and not FRAGMENTATION[fr] then
+    core.raise(string.format("strongswan on '%s': fragmentation must be true, false, \"yes\", \"no\", "
+                             .. "\"accept\" or \"force\", not %s", node, tostring(fr)))
   end
   local dp = spec.dataplane or "kernel"
   if not DATAPLANES[dp] then
@@ -89,6 +107,11 @@ local function plugins(dataplane)
   return list .. " kernel-netlink socket-default vici attr updown"
 end
 
+local function keep_alive_line(ka)
+  if ka == false or ka == 0 then return "  keep_alive = 0s" end
+  return string.format("  keep_alive = %ds", math.max(1, math.floor((ka or 20) + 0.5)))
+end
+
 local function strongswan_conf(spec, dataplane, scale)
   local rt = spec.retransmit or {}
   local log = spec.log or {}
@@ -97,7 +120,9 @@ local function strongswan_conf(spec, dataplane, scale)
     "charon {",
     "  load_modular = no",
     "  load = " .. plugins(dataplane),
-    string.format("  keep_alive = %ds", math.max(1, math.floor((spec.keep_alive or 20) + 0.5))),
+    -- NAT-T keepalives: 0 (or false) turns them off, as charon reads keep_alive = 0s;
+    -- other values round to whole seconds, at least 1.
+    keep_alive_line(spec.keep_alive),
     string.format("  retransmit_tries = %d", rt.tries or 3),
     string.format("  retransmit_timeout = %.2f", (rt.timeout or 1.0) * scale),
     string.format("  retransmit_base = %.2f", rt.base or 1.5),
@@ -140,6 +165,13 @@ local function swanctl_conf(spec)
     "    proposals = " .. (spec.proposals or "default"),
     "    encap = " .. (spec.encap and "yes" or "no"),
   }
+  -- remote_port = 4500 starts IKE on 4500 (with the non-ESP marker) instead of 500.
+  if spec.remote_port then c[#c + 1] = string.format("    remote_port = %d", spec.remote_port) end
+  -- IKEv2 fragmentation (RFC 7383) and IKEv1's proprietary one: strongSwan's default is yes.
+  local fr = spec.fragmentation
+  if fr ~= nil then
+    c[#c + 1] = "    fragmentation = " .. (fr == true and "yes" or fr == false and "no" or fr)
+  end
   if spec.dpd then c[#c + 1] = string.format("    dpd_delay = %ds", spec.dpd) end
   -- MOBIKE (IKEv2, on by default) moves IKE to udp/4500 after IKE_SA_INIT even
   -- without a NAT (RFC 4555); mobike = false keeps a NAT-free exchange on 500.

@@ -10,12 +10,16 @@ local core = require("vpnlab.core")
 local M = {}
 
 local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "any",
+                      forward = "table", snat = "table", default = "any",
                       sysctl = "table", description = "string" }
 local LINK_FIELDS = { net = "string", addrs = "table", description = "string",
                       delay = "number", jitter = "number", loss = "number", mtu = "number" }
 local NAT_FIELDS = { outside = "string", port_range = "string" }
-local FIREWALL_FIELDS = { block = "table", esp = "string", stateful = "boolean", outside = "string" }
-local RULE_FIELDS = { proto = "string", port = "number", sport = "number" }
+local FIREWALL_FIELDS = { block = "table", allow = "table", esp = "string", stateful = "boolean",
+                          outside = "string", fragments = "string", icmp = "string" }
+local RULE_FIELDS = { proto = "string", port = "number", sport = "number", dir = "string" }
+local FORWARD_FIELDS = { proto = "string", port = "number", to = "string", to_port = "number" }
+local SNAT_FIELDS = { to = "string", outside = "string" }
 local TOP_FIELDS = { nodes = "table", links = "table", name = "string", description = "string" }
 
 -- Limits of the link fields (topo.h keeps the same ones).
@@ -89,6 +93,69 @@ local function sorted_keys(tbl)
   return keys
 end
 
+-- A link name that must exist.
+local function check_link_name(t, path, what, link)
+  if not t.links[link] then fail(where_of(t, path), "%s: '%s' is not a link", what, tostring(link)) end
+end
+
+-- forward = { [outside = "<link>",] {proto=, port=, to=, to_port=}, ... } and
+-- snat = { to = "a.b.c.d[:low-high]", outside = "<link>" } (vpnlab/forward.lua).
+local function validate_forward(t, name, node)
+  local fwd = require("vpnlab.forward")
+  if node.forward then
+    local path = { "nodes", name, "forward" }
+    if (node.kind or "host") ~= "router" then fail(where_of(t, path), "node '%s': only a router forwards ports", name) end
+    for k, v in pairs(node.forward) do
+      if k == "outside" then
+        check_type(t, { "nodes", name, "forward", "outside" }, v, "string")
+        check_link_name(t, { "nodes", name, "forward", "outside" }, "forward of '" .. name .. "': outside", v)
+      elseif math.type(k) ~= "integer" then
+        fail(where_of(t, path), "unknown field '%s' in forward of '%s' (known: outside, and a list of entries)",
+             tostring(k), name)
+      else
+        check_type(t, path, v, "table")
+        check_fields(t, path, v, FORWARD_FIELDS, "forward entry " .. k .. " of '" .. name .. "'")
+        local msg = fwd.check_entry(v)
+        if msg then fail(where_of(t, path), "forward entry %d of '%s': %s", k, name, msg) end
+        if not t.nodes[v.to] and not fwd.addr_ok(v.to) then
+          fail(where_of(t, { "nodes", name, "forward", "to" }),
+               "forward entry %d of '%s': to '%s' is neither a node nor an address", k, name, v.to)
+        end
+      end
+    end
+    if not fwd.outside_of(node, node.forward) then
+      fail(where_of(t, path), "forward of '%s' needs an outside link: forward.outside, nat.outside or firewall.outside", name)
+    end
+  end
+  if node.snat then
+    local path = { "nodes", name, "snat" }
+    if (node.kind or "host") ~= "router" then fail(where_of(t, path), "node '%s': only a router does snat", name) end
+    check_fields(t, path, node.snat, SNAT_FIELDS, "snat of '" .. name .. "'")
+    if node.snat.outside then
+      check_link_name(t, { "nodes", name, "snat", "outside" }, "snat of '" .. name .. "': outside", node.snat.outside)
+    end
+    if not node.snat.to then fail(where_of(t, path), "snat of '%s' needs to = \"a.b.c.d[:low-high]\"", name) end
+    local addr, err = fwd.parse_snat_to(node.snat.to)
+    if not addr then fail(where_of(t, { "nodes", name, "snat", "to" }), "snat of '%s': %s", name, err) end
+    if not fwd.outside_of(node, node.snat) then
+      fail(where_of(t, path), "snat of '%s' needs an outside link: snat.outside or nat.outside", name)
+    end
+  end
+end
+
+-- default = "<link>" (the default route goes through a router on that link) or
+-- false (none). Left out, harness/lab/topo.c decides: a host whose router
+-- neighbours, NATs seen from their outside aside, are all on one link gets one.
+local function validate_default(t, name, node)
+  local d = node.default
+  if d == nil or d == false then return end
+  local path = { "nodes", name, "default" }
+  if type(d) ~= "string" then
+    fail(where_of(t, path), "node '%s': default must be a link name or false, not a %s", name, type(d))
+  end
+  check_link_name(t, path, "default of '" .. name .. "'", d)
+end
+
 local function validate_node(t, name, node)
   local path = { "nodes", name }
   if type(node) ~= "table" then fail(where_of(t, path), "node '%s' must be a table", name) end
@@ -121,11 +188,32 @@ local function validate_node(t, name, node)
       fail(where_of(t, { "nodes", name, "firewall", "outside" }),
            "firewall of '%s': outside '%s' is not a link", name, outside)
     end
-    for i, rule in ipairs(node.firewall.block or {}) do
-      check_type(t, { "nodes", name, "block" }, rule, "table")
-      check_fields(t, { "nodes", name, "block" }, rule, RULE_FIELDS, "block rule " .. i .. " of '" .. name .. "'")
+    for _, list in ipairs({ "block", "allow" }) do
+      for i, rule in ipairs(node.firewall[list] or {}) do
+        check_type(t, { "nodes", name, list }, rule, "table")
+        check_fields(t, { "nodes", name, list }, rule, RULE_FIELDS, list .. " rule " .. i .. " of '" .. name .. "'")
+        if rule.dir ~= nil and rule.dir ~= "in" and rule.dir ~= "out" then
+          fail(where_of(t, { "nodes", name, list, "dir" }), "%s rule %d of '%s': dir must be \"in\" or \"out\", not \"%s\"",
+               list, i, name, rule.dir)
+        end
+        if rule.dir ~= nil and not (outside or node.nat) then
+          fail(where_of(t, { "nodes", name, list, "dir" }), "%s rule %d of '%s': dir needs an outside link "
+               .. "(firewall.outside or a nat)", list, i, name)
+        end
+      end
+    end
+    for _, f in ipairs({ { "fragments", "pass", "drop" }, { "icmp", "pass", "drop", "echo-only" } }) do
+      local v = node.firewall[f[1]]
+      local okv = v == nil
+      for j = 2, #f do okv = okv or v == f[j] end
+      if not okv then
+        fail(where_of(t, { "nodes", name, "firewall", f[1] }), "firewall of '%s': %s must be \"%s\", not \"%s\"",
+             name, f[1], table.concat(f, "\" or \"", 2), v)
+      end
     end
   end
+  validate_forward(t, name, node)
+  validate_default(t, name, node)
 end
 
 -- A number field of a link within lo..hi (NaN fails every comparison).
@@ -250,7 +338,8 @@ function M.normalize(t)
   for _, name in ipairs(sorted_keys(t.nodes)) do
     local n = t.nodes[name]
     spec.nodes[#spec.nodes + 1] = { name = name, kind = n.kind or "host",
-                                    nat_outside = n.nat and n.nat.outside, firewall = n.firewall }
+                                    nat_outside = n.nat and n.nat.outside, firewall = n.firewall,
+                                    default = n.default }
   end
   for _, name in ipairs(sorted_keys(t.links)) do
     local l = t.links[name]
