@@ -220,12 +220,21 @@ function Node:sysctl(key, value)
 end
 
 -- Block or unblock traffic through this router mid-run: node:block{proto="udp", port=4500}.
-function Node:block(rule) self:nft(middlebox.block_command(self.name, rule, "add")) end
+local function rule_text(rule)
+  return string.format("%s%s%s", rule.proto or "udp", rule.port and "/" .. rule.port or "",
+                       rule.sport and " from port " .. rule.sport or "")
+end
+
+function Node:block(rule)
+  self:nft(middlebox.block_command(self.name, rule, "add"))
+  core.event(string.format("%s:block %s", self.name, rule_text(rule)))
+end
 function Node:unblock(rule)
   local out = core.lab_nft(self.name, "list chain inet vpnlab filter_forward", true, true)
   local handle = out and middlebox.find_handle(out, rule)
   if not handle then core.raise("no block rule matching that in '" .. self.name .. "'") end
   self:nft(middlebox.unblock_command(handle))
+  core.event(string.format("%s:unblock %s", self.name, rule_text(rule)))
 end
 
 -- node:remap{ port_range = "40000-40099" }: the router's NAT reboots. Every
@@ -239,8 +248,8 @@ function Node:remap(opts)
   if cmds ~= "" then self:nft(cmds) end
   local flushed, ferr = core.conntrack_flush(self.name)
   if not flushed then core.raise(ferr) end
-  core.comment(string.format("%s:remap at %.2f s: %d conntrack entries flushed%s", self.name, core.now(),
-                             flushed, opts and opts.port_range and ", outside ports now " .. opts.port_range or ""))
+  core.event(string.format("%s:remap (%d conntrack entries flushed%s)", self.name, flushed,
+                           opts and opts.port_range and ", outside ports now " .. opts.port_range or ""))
 end
 
 -- Starting a lab -----------------------------------------------------------

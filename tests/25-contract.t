@@ -144,6 +144,18 @@ for kind in table nil; do
 		"error($kind): reported at the scenario's line"
 done
 
+# ---- runtime events: in the TAP, the failing point's YAML and the timeline --------
+
+run events run "${HOST[@]}" --results "$tmp/events" $C/events.lua
+is "$rc" 1 "events: the scenario built to fail once fails (exit 1)"
+like "$(grep '^    # event at ' "$tmp/events.out" | head -n 1)" '^    # event at [0-9.]+ s: home:block icmp$' "events: the block is a TAP comment with its time"
+like "$(sed -n '/not ok 1 - a ping crosses/,/\.\.\./p' "$tmp/events.out" | grep 'events: ')" \
+	'events: "home:block icmp at [0-9.]+ s"' "events: the failing point says the block came before it"
+tl=$(ls "$tmp"/events/2*/*/timeline.jsonl | head -n 1)
+is "$(grep -c '"event":' "$tl")" 2 "events: block and unblock are in timeline.jsonl"
+awk -F'[:,]' '/"t":/ { if ($2 + 0 < last) bad = 1; last = $2 + 0 } END { exit bad }' "$tl"
+ok $? "events: the timeline stays in time order with the events in it"
+
 # ---- the same contract in the VM -------------------------------------------------
 # One boot: a busy loop past its limit, a passing scenario, a syntax error.
 if [ -e "${VPNLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpnlab}/vm/current" ]; then
@@ -154,6 +166,19 @@ if [ -e "${VPNLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpnlab}/vm/current" ]; 
 	like "$(grep '^ok 2 - ' "$tmp/vm.out")" 'files\.lua \(6 passed, 0 failed' "vm: the next scenario runs and passes"
 	like "$(grep '^not ok 3 - ' "$tmp/vm.out")" "syntax\.lua \(scenario error: tests/scenarios/errors/syntax\.lua:3: " "vm: a scenario error is that scenario's alone"
 	is "$(tail -n 1 "$tmp/vm.out")" "1..3" "vm: one plan for all three"
+	# SIGTERM while the guest waits: QEMU is killed, the wait is never scored.
+	"$VPNLAB" run --backend vm --results "$tmp/vmint" $C/wait-within.lua >"$tmp/vmint.out" 2>&1 &
+	pid=$!
+	until_true 120 sh -c "ls $tmp/vmint/*/*/waiting >/dev/null 2>&1"
+	ok $? "vm-int: the guest's scenario reached its wait"
+	sleep 0.5
+	kill -TERM $pid
+	wait $pid
+	is "$?" 143 "vm-int: exit status 143"
+	! grep -q '^    \(not \)\?ok [0-9]* - count: udp/9 appears' "$tmp/vmint.out"
+	ok $? "vm-int: the cut wait is not scored"
+	like "$(grep '^Bail out!' "$tmp/vmint.out")" 'interrupted by SIGTERM' "vm-int: Bail out! names the signal"
+	is "$(pgrep -c -f -- "--results $tmp/vmint")" 0 "vm-int: nothing of the run is left (QEMU included)"
 else
 	ok 0 "vm: the contract in the VM # SKIP no prepared VM: run 'vpnlab vm prepare' (make check does)"
 fi

@@ -210,6 +210,31 @@ static int core_skip(lua_State *L)
 	return 0;
 }
 
+/*
+** core.event(text): a runtime event (a remap, a block) happened now. It is
+** kept with the packets' clock for the timeline and for the diagnostics of
+** later failing points ("after the remap at 3.2 s"), and printed as a TAP
+** comment.
+*/
+static int core_event(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	const char *text = luaL_checkstring(L, 1);
+	if (r->nevents == r->capevents) {
+		int cap = r->capevents ? r->capevents * 2 : 8;
+		struct run_event *v = realloc(r->events, (size_t)cap * sizeof(*v));
+		if (v == NULL)
+			return luaL_error(L, "out of memory");
+		r->events = v;
+		r->capevents = cap;
+	}
+	struct run_event *e = &r->events[r->nevents++];
+	e->t = loop_now() - r->mono0;
+	snprintf(e->text, sizeof(e->text), "%s", text);
+	tap_comment(r->tap, "event at %.2f s: %s", e->t, e->text);
+	return 0;
+}
+
 /* core.comment(text) */
 static int core_comment(lua_State *L)
 {
@@ -359,6 +384,7 @@ void lx_open_core(lua_State *L)
 		{ "skip", core_skip },
 		{ "yaml", core_yaml },
 		{ "comment", core_comment },
+		{ "event", core_event },
 		{ "mkdir", core_mkdir },
 		{ "realpath", core_realpath },
 		{ "wait_file", core_wait_file },

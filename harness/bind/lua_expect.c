@@ -226,6 +226,25 @@ static double option_number(lua_State *L, int idx, const char *key, double dflt)
 	return v;
 }
 
+/* The runtime events so far, for a failing point: what changed the network, and when. */
+static void add_events(luaL_Buffer *b, const struct run *r)
+{
+	char list[2048] = "", yaml[2200] = "";
+	size_t used = 0;
+
+	if (r->nevents == 0)
+		return;
+	for (int i = 0; i < r->nevents && used + 1 < sizeof(list); i++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s at %.2f s", i ? "; " : "",
+		                 r->events[i].text, r->events[i].t);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	tap_yaml_kv(yaml, sizeof(yaml), "events", list);
+	luaL_addstring(b, yaml);
+}
+
 /*
 ** core.expect(kind, link|nil, filter [, to_filter], opts) -> pass
 ** kind: "seen", "never", "count", "transition". opts: within, desc, min, max, exactly.
@@ -297,6 +316,7 @@ static int core_expect(lua_State *L)
 		luaL_addstring(&b, at);
 		if (res.diag != NULL)
 			luaL_addstring(&b, res.diag);
+		add_events(&b, r);
 	}
 	luaL_pushresult(&b);
 	tap_point(r->tap, res.pass, res.pass ? NULL : lua_tostring(L, -1), "%s", text);

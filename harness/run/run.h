@@ -16,6 +16,12 @@
 
 struct proc;
 
+/* A runtime event of the scenario (a NAT remap, a block), in the timeline. */
+struct run_event {
+	double t;                   /* seconds since the scenario started, the packets' clock */
+	char text[240];
+};
+
 struct run {
 	struct loop *loop;
 	struct tap *tap;
@@ -35,6 +41,8 @@ struct run {
 	double lab_up_seconds;      /* how long building the lab took (for benchmarks) */
 	struct proc **procs;        /* every process started in this scenario */
 	int nprocs, capprocs;
+	struct run_event *events;   /* runtime events, in order */
+	int nevents, capevents;
 	/*
 	** Stopping a scenario from outside its own logic: a termination signal or
 	** its time limit. Once stop is set, every wait and every test point raises

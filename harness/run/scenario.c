@@ -170,8 +170,17 @@ static void write_timeline(struct run *r)
 	snprintf(path, sizeof(path), "%s/timeline.jsonl", r->dir);
 	if (r->lab == NULL || (f = fopen(path, "we")) == NULL)
 		return;
-	for (size_t i = 0; i < r->tl.n; i++)
-		timeline_write_json(f, &r->tl.p[i], r->lab->topo.links[r->tl.p[i].link].name);
+	int ev = 0;
+	for (size_t i = 0; i <= r->tl.n; i++) {
+		/* Runtime events go in between the packets, by time. */
+		for (; ev < r->nevents && (i == r->tl.n || r->events[ev].t <= r->tl.p[i].t); ev++) {
+			fprintf(f, "{\"t\":%.6f,\"event\":", r->events[ev].t);
+			timeline_json_string(f, r->events[ev].text);
+			fputs("}\n", f);
+		}
+		if (i < r->tl.n)
+			timeline_write_json(f, &r->tl.p[i], r->lab->topo.links[r->tl.p[i].link].name);
+	}
 	fclose(f);
 }
 
@@ -191,6 +200,8 @@ static void teardown(lua_State *L, struct run *r)
 		r->lab = NULL;
 	}
 	timeline_free(&r->tl);
+	free(r->events);
+	r->events = NULL;
 }
 
 void scenario_run(const struct scenario_opts *o, struct scenario_result *res)

@@ -227,6 +227,11 @@ static void tl_json_facts(FILE *out, const struct pkt_facts *f)
 }
 
 /* One object per line; a link without a name is given by its index. */
+void timeline_json_string(FILE *out, const char *s)
+{
+	tl_json_str(out, s);
+}
+
 void timeline_write_json(FILE *out, const struct tl_packet *pkt, const char *link_name)
 {
 	fputs("{\"t\":", out);

@@ -29,6 +29,8 @@ void timeline_free(struct timeline *tl);
 /* Insert keeping time order; captures of several links interleave. 0 or -1 (ENOMEM). */
 int timeline_add(struct timeline *tl, const struct tl_packet *pkt);
 /* One JSON object and a newline for pkt, naming its link. */
+/* s as a JSON string (quoted, escaped; invalid UTF-8 becomes U+FFFD). */
+void timeline_json_string(FILE *out, const char *s);
 void timeline_write_json(FILE *out, const struct tl_packet *pkt, const char *link_name);
 /* A short human line: "0.412 wan 203.0.113.2:500 > 203.0.113.3:500 ike IKE_SA_INIT v2 I". */
 void timeline_describe(char *buf, size_t len, const struct tl_packet *pkt, const char *link_name);
