@@ -132,6 +132,47 @@ function Link:packets(filter)
 end
 function Link:pcap() return self.name and core.lab_pcap(self.name) or info.results end
 
+-- link:down() / link:up(): the cable is cut, then restored. Every member's
+-- interface drops all it would send (an nftables netdev egress chain: ARP
+-- too, and before the capture taps), so nothing crosses in either direction
+-- and the pcap shows the silence. The interfaces stay up, as when a fault is
+-- past the first hop: daemons see lost packets, not a carrier loss.
+local function members(link)
+  local spec = link.net and link.net.topology.links[link.name]
+  if not spec then core.raise("down()/up() need a link of the lab, not net.all") end
+  local list = {}
+  for _, node in ipairs(spec) do list[#list + 1] = node end
+  return list
+end
+
+local function down_table(link)
+  return "vpnlab_down_" .. link.name:gsub("[^%w_]", "_")
+end
+
+function Link:down()
+  local nodes = members(self)
+  if self.is_down then core.raise("link '" .. self.name .. "' is already down") end
+  for _, node in ipairs(nodes) do
+    local ok, err = core.lab_nft(node, string.format(
+      'table netdev %s {\n  chain egress {\n    type filter hook egress device "%s" priority filter; policy drop;\n  }\n}\n',
+      down_table(self), self.name))
+    if not ok then core.raise(err) end
+  end
+  self.is_down = true
+  core.event("link " .. self.name .. " down")
+end
+
+function Link:up()
+  local nodes = members(self)
+  if not self.is_down then core.raise("link '" .. self.name .. "' is not down") end
+  for _, node in ipairs(nodes) do
+    local ok, err = core.lab_nft(node, "delete table netdev " .. down_table(self) .. "\n")
+    if not ok then core.raise(err) end
+  end
+  self.is_down = false
+  core.event("link " .. self.name .. " up")
+end
+
 -- Nodes ------------------------------------------------------------------
 
 local Node = {}
@@ -290,7 +331,7 @@ function vpnlab.start(topo, overrides)
 
   local net = { nodes = {}, links = {}, topology = t }
   for name in pairs(t.nodes) do net.nodes[name] = setmetatable({ name = name, net = net }, Node) end
-  for name in pairs(t.links) do net.links[name] = setmetatable({ name = name }, Link) end
+  for name in pairs(t.links) do net.links[name] = setmetatable({ name = name, net = net }, Link) end
   net.all = setmetatable({ name = nil }, Link)
   net.routes = core.lab_routes()
 

@@ -156,6 +156,15 @@ is "$(grep -c '"event":' "$tl")" 2 "events: block and unblock are in timeline.js
 awk -F'[:,]' '/"t":/ { if ($2 + 0 < last) bad = 1; last = $2 + 0 } END { exit bad }' "$tl"
 ok $? "events: the timeline stays in time order with the events in it"
 
+run linkdown run "${HOST[@]}" --results "$tmp/linkdown" $C/linkdown.lua
+is "$rc" 1 "link down: the scenario built to fail once fails (exit 1)"
+is "$(grep -c '^    not ok' "$tmp/linkdown.out")" 1 "link down: exactly one point fails"
+grep -q '^    not ok [0-9]* - a second ping crosses (fails: the link is down)$' "$tmp/linkdown.out"
+ok $? "link down: the failing point is the one that expected traffic across the cut link"
+like "$(grep 'events: ' "$tmp/linkdown.out")" 'events: "link wan down at [0-9.]+ s"' "link down: its diagnostic names the cut"
+grep -q '^    ok [0-9]* - the ping works again after up()$' "$tmp/linkdown.out"
+ok $? "link up: traffic crosses again"
+
 # ---- the same contract in the VM -------------------------------------------------
 # One boot: a busy loop past its limit, a passing scenario, a syntax error.
 if [ -e "${VPNLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpnlab}/vm/current" ]; then
