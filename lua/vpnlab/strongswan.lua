@@ -165,8 +165,12 @@ local function swanctl_conf(spec)
     "    proposals = " .. (spec.proposals or "default"),
     "    encap = " .. (spec.encap and "yes" or "no"),
   }
-  -- remote_port = 4500 starts IKE on 4500 (with the non-ESP marker) instead of 500.
-  if spec.remote_port then c[#c + 1] = string.format("    remote_port = %d", spec.remote_port) end
+  -- remote_port = 4500 starts IKE on 4500 instead of 500: from the local 4500
+  -- too, so charon puts the non-ESP marker in front (RFC 3948), as after a float.
+  if spec.remote_port then
+    c[#c + 1] = string.format("    remote_port = %d", spec.remote_port)
+    if spec.remote_port == 4500 then c[#c + 1] = "    local_port = 4500" end
+  end
   -- IKEv2 fragmentation (RFC 7383) and IKEv1's proprietary one: strongSwan's default is yes.
   local fr = spec.fragmentation
   if fr ~= nil then
