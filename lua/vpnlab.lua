@@ -293,6 +293,28 @@ function Node:remap(opts)
                            opts and opts.port_range and ", outside ports now " .. opts.port_range or ""))
 end
 
+-- router:cgnat_stats() -> { quota_drop =, no_block =, dropped = { [subscriber] = packets } }:
+-- new udp/tcp flows a cgnat dropped because the subscriber's port block was
+-- full (quota_drop, and per subscriber), and packets of subscribers the
+-- pool has no block for (no_block). See vpnlab/cgnat.lua.
+function Node:cgnat_stats()
+  local cgnat = require("vpnlab.cgnat")
+  if not self.net.topology.nodes[self.name].cgnat then core.raise("node '" .. self.name .. "' has no cgnat") end
+  local out, err = core.lab_nft(self.name, cgnat.STATS_QUERY, true)
+  if not out then core.raise(err) end
+  return cgnat.parse_stats(out)
+end
+
+-- router:cgnat_block("100.64.0.2") -> { index =, addr =, lo =, hi = }: that
+-- subscriber's outside address and port block.
+function Node:cgnat_block(addr)
+  local cfg = self.net.topology.nodes[self.name].cgnat
+  if not cfg then core.raise("node '" .. self.name .. "' has no cgnat") end
+  local b, err = require("vpnlab.cgnat").block(cfg, addr)
+  if not b then core.raise(err) end
+  return b
+end
+
 -- Starting a lab -----------------------------------------------------------
 
 local started = false

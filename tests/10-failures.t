@@ -216,6 +216,23 @@ like "$(grep -v '^TAP version' "$tmp/both.out" | grep '^[^ #]' | tr '\n' '|')" \
 	"both: two top-level 'not ok' in order and a plan"
 like "$(cat "$tmp/both.err")" '2 scenarios: 0 passed, 2 failed' "both: the summary on stderr counts them"
 
+# ---- 5. cgnat-quota-wrong: the CGNAT's port block quota really drops ---------
+
+f=tests/scenarios/fail/cgnat-quota-wrong.lua
+check_run cgnat "$f" "ok ok not not not ok" "3 passed, 3 failed"
+d=$tmp/cgnat.dump
+inet=$dir/internet.pcap
+check_wire "$d" 3 "$f" quota "$inet" '^expected at least one packet matching link=internet dport=9003$' seen_instead
+[ -z "$(tcpdump -nr "$inet" udp dst port 9003 2>/dev/null)" ] && [ -n "$(tcpdump -nr "$dir/access.pcap" udp dst port 9003 2>/dev/null)" ]
+ok $? "point 3 (quota): tcpdump agrees flow 3 is on the access link and not on the internet"
+check_wire "$d" 4 "$f" cgnat-hides "$inet" '^expected at least one packet matching link=internet src=100\.64\.0\.0/10$' seen_instead
+[ -z "$(tcpdump -nr "$inet" src net 100.64.0.0/10 2>/dev/null)" ]
+ok $? "point 4 (CGNAT): tcpdump agrees no 100.64/10 source address is in the internet pcap"
+ports=$(tcpdump -nr "$inet" udp and src host 198.51.100.10 2>/dev/null | sed -n 's/.* 198\.51\.100\.10\.\([0-9]*\) > .*/\1/p' | sort -u | tr '\n' ' ')
+like "$ports" '^(1028 |1029 ){1,2}$' "cgnat: the pool address sent only from 100.64.0.2's block 1028-1029 (ports: $ports)"
+is "$(get "$d" 5 at)|$(get "$d" 5 got)|$(get "$d" 5 expected)" "$(marker "$f" counted)|1|0" \
+	"point 5 (quota counted): cgnat_stats().quota_drop is 1"
+
 # ---- 6. forward-wrong and filters-wrong: port forwarding and filters act ----
 # (issue 8) Each intended point fails only because the middlebox really acted:
 # with a forward that does not DNAT, or filters that let fragments or

@@ -152,6 +152,7 @@ end
 function M.ruleset(name, node, env)
   local out = {}
   out[#out + 1] = nat.tables(name, node)
+  out[#out + 1] = require("vpnlab.cgnat").tables(name, node)
   out[#out + 1] = forward.tables(name, node, env)
   -- The filter table always exists on routers with a firewall, so block/unblock work mid-run.
   if node.firewall or node.kind == "router" then

@@ -11,12 +11,14 @@ local M = {}
 
 local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "any",
                       forward = "table", snat = "table", default = "any",
-                      sysctl = "table", description = "string" }
+                      sysctl = "table", description = "string", cgnat = "table" }
 local LINK_FIELDS = { net = "string", addrs = "table", description = "string",
                       delay = "number", jitter = "number", loss = "number", mtu = "number" }
 local NAT_FIELDS = { outside = "string", port_range = "string" }
 local FIREWALL_FIELDS = { block = "table", allow = "table", esp = "string", stateful = "boolean",
                           outside = "string", fragments = "string", icmp = "string" }
+local CGNAT_FIELDS = { outside = "string", inside = "string", subscribers = "string", external = "any",
+                       ports_per_subscriber = "number", port_base = "number" }
 local RULE_FIELDS = { proto = "string", port = "number", sport = "number", dir = "string" }
 local FORWARD_FIELDS = { proto = "string", port = "number", to = "string", to_port = "number" }
 local SNAT_FIELDS = { to = "string", outside = "string" }
@@ -156,6 +158,46 @@ local function validate_default(t, name, node)
   check_link_name(t, path, "default of '" .. name .. "'", d)
 end
 
+-- A router's cgnat (vpnlab/cgnat.lua): its links exist, its numbers make
+-- blocks, and its pool lies in the outside link's net without taking a
+-- member's address.
+local function validate_cgnat(t, name, node)
+  local cg, path = node.cgnat, { "nodes", name, "cgnat" }
+  local cgnat = require("vpnlab.cgnat")
+  check_fields(t, path, cg, CGNAT_FIELDS, "cgnat of '" .. name .. "'")
+  if node.nat then fail(where_of(t, path), "node '%s' has both nat and cgnat; a router has one NAT", name) end
+  if (node.kind or "host") ~= "router" then fail(where_of(t, path), "node '%s': only a router can be a cgnat", name) end
+  local key, err = cgnat.check(cg)
+  if key then fail(where_of(t, { "nodes", name, key }), "cgnat of '%s': %s", name, err) end
+  for _, field in ipairs({ "outside", "inside" }) do
+    if cg[field] ~= nil and not t.links[cg[field]] then
+      fail(where_of(t, { "nodes", name, field }), "cgnat of '%s': %s '%s' is not a link", name, field, cg[field])
+    end
+  end
+  local link = t.links[cg.outside]
+  local net, len = cgnat.parse_net(link.net or "")
+  local taken = {}
+  for i, member in ipairs(link) do
+    local pinned = link.addrs and link.addrs[member]
+    if type(pinned) == "table" then   -- several addresses: the cgnat's own may hold its pool
+      for _, x in ipairs(pinned) do if member ~= name then taken[x] = member end end
+      taken[pinned[1]] = member
+    elseif type(pinned) == "string" then taken[pinned] = member
+    elseif net then taken[cgnat.fmt_addr(net + i)] = member end
+  end
+  for _, a in ipairs(type(cg.external) == "string" and { cg.external } or cg.external) do
+    local mask = len and (len == 0 and 0 or (0xffffffff << (32 - len)) & 0xffffffff)
+    if net and cgnat.parse_addr(a) & mask ~= net then
+      fail(where_of(t, { "nodes", name, "external" }), "cgnat of '%s': pool address %s is not in outside link '%s' (%s)",
+           name, a, cg.outside, link.net)
+    end
+    if taken[a] then
+      fail(where_of(t, { "nodes", name, "external" }), "cgnat of '%s': pool address %s is %s's address on '%s'",
+           name, a, taken[a], cg.outside)
+    end
+  end
+end
+
 local function validate_node(t, name, node)
   local path = { "nodes", name }
   if type(node) ~= "table" then fail(where_of(t, path), "node '%s' must be a table", name) end
@@ -176,6 +218,7 @@ local function validate_node(t, name, node)
       if not lo then fail(where_of(t, { "nodes", name, "port_range" }), "nat of '%s': %s", name, perr) end
     end
   end
+  if node.cgnat then validate_cgnat(t, name, node) end
   if node.firewall then
     check_fields(t, { "nodes", name, "firewall" }, node.firewall, FIREWALL_FIELDS, "firewall of '" .. name .. "'")
     local esp = node.firewall.esp
@@ -338,7 +381,7 @@ function M.normalize(t)
   for _, name in ipairs(sorted_keys(t.nodes)) do
     local n = t.nodes[name]
     spec.nodes[#spec.nodes + 1] = { name = name, kind = n.kind or "host",
-                                    nat_outside = n.nat and n.nat.outside, firewall = n.firewall,
+                                    nat_outside = n.nat and n.nat.outside or n.cgnat and n.cgnat.outside, firewall = n.firewall,
                                     default = n.default }
   end
   for _, name in ipairs(sorted_keys(t.links)) do
