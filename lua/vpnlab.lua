@@ -315,6 +315,61 @@ function Node:cgnat_block(addr)
   return b
 end
 
+-- router:mappings() -> the NAT's current mappings, read from conntrack
+-- (ctnetlink): { {proto = "udp", inside = "10.0.0.2:500", outside =
+-- "203.0.113.1:500", remote = "203.0.113.2:500", inbound = false,
+-- timeout = 28}, ... }, sorted; inbound ones were let in by the filtering.
+function Node:mappings()
+  local list, err = core.conntrack_mappings(self.name)
+  if not list then core.raise(err) end
+  table.sort(list, function(a, b)
+    return string.format("%s %s %s %s", a.proto, a.inside, a.outside, a.remote)
+           < string.format("%s %s %s %s", b.proto, b.inside, b.outside, b.remote)
+  end)
+  return list
+end
+
+local set_serial = 0
+
+-- router:set{ udp_timeout = 5 }: new udp mappings of this router's NAT live
+-- that long when idle (a TAP comment logs the change with its time).
+function Node:set(opts)
+  set_serial = set_serial + 1
+  local cmds, err = require("vpnlab.nat").set_command(self.name, self.net.topology.nodes[self.name], opts, set_serial)
+  if not cmds then core.raise(err) end
+  if cmds ~= "" then self:nft(cmds) end
+  local what = string.format("%s:set udp_timeout %s s", self.name, tostring(opts.udp_timeout))
+  if core.event then core.event(what) else core.comment(string.format("%s at %.2f s", what, core.now())) end
+end
+
+-- The mapping snapshot of every NAT router, written at the scenario's end
+-- into <router>/mappings.txt (one mapping a line, as router:mappings()).
+local function snapshot_mappings()
+  local net = vpnlab.net
+  if not net then return end
+  local names = {}
+  for name, n in pairs(net.topology.nodes) do if n.nat then names[#names + 1] = name end end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local list = core.conntrack_mappings(name)
+    if list then
+      local lines = { "# proto inside -> outside, remote, seconds left (at " ..
+                      string.format("%.2f s)", core.now()) }
+      for _, m in ipairs(net.nodes[name]:mappings()) do
+        lines[#lines + 1] = string.format("%s %s -> %s remote %s %s%ds", m.proto, m.inside, m.outside,
+                                          m.remote, m.inbound and "(inbound) " or "", m.timeout)
+      end
+      vpnlab.write(name .. "/mappings.txt", table.concat(lines, "\n") .. "\n")
+    end
+  end
+end
+
+local finish_before = vpnlab._finish
+function vpnlab._finish()
+  if finish_before then finish_before() end
+  snapshot_mappings()
+end
+
 -- Starting a lab -----------------------------------------------------------
 
 local started = false

@@ -265,4 +265,17 @@ check_wire "$d" 6 "$f" allow-wan "$wan" '^expected at least one packet matching 
 [ -n "$(tcpdump -nr "$lan" icmp 2>/dev/null)" ] && [ -z "$(tcpdump -nr "$wan" icmp 2>/dev/null)" ]
 ok $? "point 6 (allow): tcpdump agrees: the ping on the lan, no ICMP on the wan"
 
+# ---- 7. nat-class-wrong: a claimed RFC 4787 class the NAT does not have -------
+
+f=tests/scenarios/fail/nat-class-wrong.lua
+check_run natclass "$f" "ok ok not ok" "3 passed, 1 failed"
+d=$tmp/natclass.dump
+is "$(get "$d" 3 at)|$(get "$d" 3 got)|$(get "$d" 3 expected)" \
+	"$(marker "$f" class)|endpoint-independent|address-dependent" \
+	"point 3 (filtering claimed address-dependent): at, the measured class and the claim"
+grep -q '^mapping: address-dependent$' "$dir"/client/exec-*-python3.log
+ok $? "natclass: the probe's log in the results folder says what it measured"
+[ -s "$dir/nat/mappings.txt" ] && grep -q '^udp 10\.0\.0\.' "$dir/nat/mappings.txt"
+ok $? "natclass: nat/mappings.txt holds the mapping snapshot taken at the scenario's end"
+
 finish

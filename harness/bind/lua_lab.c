@@ -57,6 +57,36 @@ static int add_nodes(lua_State *L, struct topo *t, struct topo_error *e)
 	return 0;
 }
 
+/* The member spec's `extra` list (its secondary addresses on the link), if any. */
+static int add_extra_addrs(lua_State *L, struct topo *t, int link, int member, struct topo_error *e)
+{
+	int rc = 0;
+
+	lua_getfield(L, -1, "extra");
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	for (lua_Integer k = 1; rc == 0 && lua_geti(L, -1, k) != LUA_TNIL; k++) {
+		const char *s = lua_tostring(L, -1);
+		uint32_t a = 0;
+		if (s == NULL || topo_parse_addr(s, &a) < 0) {
+			snprintf(e->msg, sizeof(e->msg), "link '%s': '%s' is not an IPv4 address",
+			         t->links[link].name, s ? s : "?");
+			e->link = link;
+			e->node = t->links[link].members[member].node;
+			rc = -1;
+		} else {
+			rc = topo_member_add_addr(t, link, member, a, e);
+		}
+		lua_pop(L, 1);
+	}
+	if (rc == 0)
+		lua_pop(L, 1);   /* the nil that ended the list */
+	lua_pop(L, 1);
+	return rc;
+}
+
 static int add_members(lua_State *L, struct topo *t, int link, struct topo_error *e)
 {
 	lua_getfield(L, -1, "members");
@@ -79,7 +109,8 @@ static int add_members(lua_State *L, struct topo *t, int link, struct topo_error
 			e->node = ni;
 			return -1;
 		}
-		if (topo_link_add_member(t, link, ni, a, e) < 0)
+		int mi = topo_link_add_member(t, link, ni, a, e);
+		if (mi < 0 || add_extra_addrs(L, t, link, mi, e) < 0)
 			return -1;
 		lua_pop(L, 1);
 	}

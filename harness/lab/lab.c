@@ -212,6 +212,10 @@ static int address_link(struct lab *lab, size_t li, char *err, size_t errlen)
 		int idx = lab->ifindex[li * lab->topo.nnodes + (size_t)node];
 		if (netlink_addr(lab->nodes[node].nl, idx, l->members[m].addr, l->plen, err, errlen) < 0)
 			return -1;
+		for (int k = 0; k < l->members[m].nextra; k++)
+			if (netlink_addr(lab->nodes[node].nl, idx, l->members[m].extra[k], l->plen,
+			                 err, errlen) < 0)
+				return -1;
 	}
 	return 0;
 }

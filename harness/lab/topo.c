@@ -258,9 +258,29 @@ int topo_link_add_member(struct topo *t, int link, int node, uint32_t addr, stru
 	if (!m)
 		return fail(err, link, node, "link '%s': out of memory", l->name);
 	l->members = m;
+	memset(&m[l->nmembers], 0, sizeof m[0]);
 	m[l->nmembers].node = node;
 	m[l->nmembers].addr = addr;
 	return (int)l->nmembers++;
+}
+
+int topo_member_add_addr(struct topo *t, int link, int member, uint32_t addr, struct topo_error *err)
+{
+	struct topo_member *m;
+
+	if (link < 0 || (size_t)link >= t->nlinks)
+		return fail(err, -1, -1, "no link with index %d", link);
+	if (member < 0 || (size_t)member >= t->links[link].nmembers)
+		return fail(err, link, -1, "link '%s': no member %d", t->links[link].name, member);
+	m = &t->links[link].members[member];
+	if (m->addr == 0 || addr == 0)
+		return fail(err, link, m->node, "node '%s' on link '%s': several addresses must all be given",
+			    t->nodes[m->node].name, t->links[link].name);
+	if (m->nextra >= TOPO_EXTRA_MAX)
+		return fail(err, link, m->node, "node '%s' on link '%s': at most %d addresses on one link",
+			    t->nodes[m->node].name, t->links[link].name, TOPO_EXTRA_MAX + 1);
+	m->extra[m->nextra++] = addr;
+	return 0;
 }
 
 /* Whether the node is a router and on the link is judged by topo_finish. */
@@ -346,6 +366,16 @@ int topo_link_has_netem(const struct topo_link *l)
 /* ---- validation ---- */
 
 /* Member count, a node twice, overlap with an earlier link, room for the members. */
+/* Addresses a link's members need: one each, plus their secondary ones. */
+static size_t link_naddrs(const struct topo_link *l)
+{
+	size_t i, n = l->nmembers;
+
+	for (i = 0; i < l->nmembers; i++)
+		n += (size_t)l->members[i].nextra;
+	return n;
+}
+
 static int check_link_shape(const struct topo *t, size_t li, struct topo_error *err)
 {
 	const struct topo_link *l = &t->links[li];
@@ -374,12 +404,32 @@ static int check_link_shape(const struct topo *t, size_t li, struct topo_error *
 				    o->name, topo_fmt_addr(o->net, a), o->plen,
 				    l->name, topo_fmt_addr(l->net, b), l->plen);
 	}
-	if (l->nmembers > usable_hosts(l->plen))
+	if (link_naddrs(l) > usable_hosts(l->plen))
 		return fail(err, (int)li, -1, "link '%s' (%s/%d) has room for %llu host%s but %zu members "
-			    "need addresses", l->name, topo_fmt_addr(l->net, a), l->plen,
+			    "need %s%s", l->name, topo_fmt_addr(l->net, a), l->plen,
 			    (unsigned long long)usable_hosts(l->plen),
-			    usable_hosts(l->plen) == 1 ? "" : "s", l->nmembers);
+			    usable_hosts(l->plen) == 1 ? "" : "s", l->nmembers,
+			    link_naddrs(l) == l->nmembers ? "" : "more ", "addresses");
 	return 0;
+}
+
+/* Address k of member i: 0 is the primary one, 1.. the secondary ones. */
+static uint32_t member_addr(const struct topo_link *l, size_t i, int k)
+{
+	return k == 0 ? l->members[i].addr : l->members[i].extra[k - 1];
+}
+
+/* Address x (member i's k-th) taken by an earlier member, or earlier by member i itself: that node, or -1. */
+static int taken_before(const struct topo_link *l, size_t i, int k, uint32_t x)
+{
+	size_t j;
+	int q;
+
+	for (j = 0; j <= i; j++)
+		for (q = 0; q <= l->members[j].nextra && (j < i || q < k); q++)
+			if (member_addr(l, j, q) == x)
+				return l->members[j].node;
+	return -1;
 }
 
 /* Every explicit address inside the subnet, not network/broadcast, not taken twice. */
@@ -388,30 +438,34 @@ static int check_link_addrs(const struct topo *t, size_t li, struct topo_error *
 	const struct topo_link *l = &t->links[li];
 	uint32_t bcast = l->net | ~mask_of(l->plen);
 	char a[16], b[16];
-	size_t i, j;
+	size_t i;
+	int k, owner;
 
 	for (i = 0; i < l->nmembers; i++) {
-		uint32_t x = l->members[i].addr;
 		int node = l->members[i].node;
-		const char *what = NULL;
 
-		if (x == 0)
-			continue;
-		if ((x & mask_of(l->plen)) != l->net)
-			what = "outside";
-		else if (l->plen <= 30 && x == l->net)
-			what = "the network address of";
-		else if (l->plen <= 30 && x == bcast)
-			what = "the broadcast address of";
-		if (what)
-			return fail(err, (int)li, node, "node '%s' on link '%s': address %s is %s %s/%d",
-				    t->nodes[node].name, l->name, topo_fmt_addr(x, a), what,
-				    topo_fmt_addr(l->net, b), l->plen);
-		for (j = 0; j < i; j++)
-			if (l->members[j].addr == x)
+		for (k = 0; k <= l->members[i].nextra; k++) {
+			uint32_t x = member_addr(l, i, k);
+			const char *what = NULL;
+
+			if (x == 0)
+				continue;
+			if ((x & mask_of(l->plen)) != l->net)
+				what = "outside";
+			else if (l->plen <= 30 && x == l->net)
+				what = "the network address of";
+			else if (l->plen <= 30 && x == bcast)
+				what = "the broadcast address of";
+			if (what)
+				return fail(err, (int)li, node, "node '%s' on link '%s': address %s is %s %s/%d",
+					    t->nodes[node].name, l->name, topo_fmt_addr(x, a), what,
+					    topo_fmt_addr(l->net, b), l->plen);
+			owner = taken_before(l, i, k, x);
+			if (owner >= 0)
 				return fail(err, (int)li, node, "node '%s' on link '%s': address %s is "
 					    "already taken by '%s'", t->nodes[node].name, l->name,
-					    topo_fmt_addr(x, a), t->nodes[l->members[j].node].name);
+					    topo_fmt_addr(x, a), t->nodes[owner].name);
+		}
 	}
 	return 0;
 }
@@ -500,9 +554,12 @@ static int addr_taken(const struct topo_link *l, uint32_t x)
 {
 	size_t i;
 
+	int k;
+
 	for (i = 0; i < l->nmembers; i++)
-		if (l->members[i].addr == x)
-			return 1;
+		for (k = 0; k <= l->members[i].nextra; k++)
+			if (member_addr(l, i, k) == x)
+				return 1;
 	return 0;
 }
 

@@ -41,9 +41,14 @@ struct topo_node {
 #define TOPO_DEFAULT_AUTO (-2)
 #define TOPO_DEFAULT_NONE (-1)
 
+/* Secondary addresses a member may have on one link (a STUN server needs two). */
+#define TOPO_EXTRA_MAX 7
+
 struct topo_member {
 	int node;                 /* node index */
 	uint32_t addr;            /* host byte order; 0 until assigned */
+	uint32_t extra[TOPO_EXTRA_MAX];   /* further explicit addresses, same subnet */
+	int nextra;
 };
 
 /*
@@ -106,6 +111,12 @@ int topo_add_node(struct topo *t, const char *name, enum topo_kind kind, struct 
 int topo_add_link(struct topo *t, const char *name, const char *cidr, struct topo_error *err);
 /* addr 0 means "assign automatically" */
 int topo_link_add_member(struct topo *t, int link, int node, uint32_t addr, struct topo_error *err);
+/*
+** A further address of member `member` of `link` (added after its primary
+** one, which must be explicit too); judged by topo_finish like the primary.
+** 0, or -1 with err filled (no such member, more than TOPO_EXTRA_MAX).
+*/
+int topo_member_add_addr(struct topo *t, int link, int member, uint32_t addr, struct topo_error *err);
 int topo_set_nat_outside(struct topo *t, int node, int link, struct topo_error *err);
 /* link: a link index, TOPO_DEFAULT_AUTO or TOPO_DEFAULT_NONE; judged by topo_finish. 0 or -1. */
 int topo_set_default(struct topo *t, int node, int link, struct topo_error *err);

@@ -14,7 +14,9 @@ local NODE_FIELDS = { kind = "string", nat = "table", firewall = "table", lo = "
                       sysctl = "table", description = "string", cgnat = "table" }
 local LINK_FIELDS = { net = "string", addrs = "table", description = "string",
                       delay = "number", jitter = "number", loss = "number", mtu = "number" }
-local NAT_FIELDS = { outside = "string", port_range = "string" }
+local NAT_FIELDS = { outside = "string", port_range = "string", mapping = "string", filtering = "string",
+                     port_preservation = "boolean", hairpin = "boolean", udp_timeout = "number",
+                     pool = "table" }
 local FIREWALL_FIELDS = { block = "table", allow = "table", esp = "string", stateful = "boolean",
                           outside = "string", fragments = "string", icmp = "string" }
 local CGNAT_FIELDS = { outside = "string", inside = "string", subscribers = "string", external = "any",
@@ -213,9 +215,21 @@ local function validate_node(t, name, node)
     if not t.links[node.nat.outside] then
       fail(where_of(t, { "nodes", name, "outside" }), "nat of '%s': outside '%s' is not a link", name, node.nat.outside)
     end
-    if node.nat.port_range ~= nil then
-      local lo, perr = require("vpnlab.nat").port_range(node.nat.port_range)
-      if not lo then fail(where_of(t, { "nodes", name, "port_range" }), "nat of '%s': %s", name, perr) end
+    local nerr = require("vpnlab.nat").check(node.nat)
+    if nerr then
+      local key = nerr:match("^(%w+)") or "nat"
+      if not NAT_FIELDS[key] then key = "nat" end
+      fail(where_of(t, { "nodes", name, key }), "nat of '%s': %s", name, nerr)
+    end
+    -- Pool addresses are the router's own on its outside link (addrs = { router = {...} }).
+    for _, a in ipairs(node.nat.pool or {}) do
+      local own = (t.links[node.nat.outside].addrs or {})[name]
+      local found = own == a
+      for _, x in ipairs(type(own) == "table" and own or {}) do found = found or x == a end
+      if not found then
+        fail(where_of(t, { "nodes", name, "pool" }), "nat of '%s': pool address %s must be one of its addresses "
+             .. "on '%s' (addrs = { %s = { ... } })", name, a, node.nat.outside, name)
+      end
     end
   end
   if node.cgnat then validate_cgnat(t, name, node) end
@@ -283,6 +297,24 @@ local function validate_impairments(t, name, link)
   end
 end
 
+-- addrs = { node = "a.b.c.d" } or { node = { "a.b.c.d", "a.b.c.e", ... } }: several
+-- addresses of one node on the link (the first is its address there).
+local function validate_addrs(t, name, link)
+  for node, a in pairs(link.addrs or {}) do
+    local p = { "links", name, "addrs", tostring(node) }
+    local list = type(a) == "table" and a or { a }
+    if type(a) == "table" and (#a == 0 or #a > 8) then
+      fail(where_of(t, p), "link '%s': addrs.%s must list 1 to 8 addresses", name, tostring(node))
+    end
+    for _, v in pairs(list) do
+      if type(v) ~= "string" then
+        fail(where_of(t, p), "link '%s': addrs.%s must be an address or a list of addresses, not a %s",
+             name, tostring(node), type(v))
+      end
+    end
+  end
+end
+
 local function validate_link(t, name, link)
   local path = { "links", name }
   if type(link) ~= "table" then fail(where_of(t, path), "link '%s' must be a table", name) end
@@ -302,6 +334,7 @@ local function validate_link(t, name, link)
   for k, v in pairs(link) do if math.type(k) ~= "integer" then named[k] = v end end
   check_fields(t, path, named, LINK_FIELDS, "link '" .. name .. "'")
   if not link.net then fail(where_of(t, path), "link '%s' needs net = \"a.b.c.d/len\"", name) end
+  validate_addrs(t, name, link)
   validate_impairments(t, name, link)
 end
 
@@ -388,7 +421,12 @@ function M.normalize(t)
     local l = t.links[name]
     local members = {}
     for _, node in ipairs(l) do
-      members[#members + 1] = { node = node, addr = l.addrs and l.addrs[node] }
+      local a = l.addrs and l.addrs[node]
+      if type(a) == "table" then   -- several addresses: the first is the node's address on the link
+        members[#members + 1] = { node = node, addr = a[1], extra = { table.unpack(a, 2) } }
+      else
+        members[#members + 1] = { node = node, addr = a }
+      end
     end
     spec.links[#spec.links + 1] = {
       name = name, net = l.net, members = members,
