@@ -3,7 +3,9 @@
 ** scratch namespace the table starts empty and a flush of it reports 0; a
 ** UDP flow over loopback (conntrack runs there once a rule uses it) makes an
 ** entry, a flush reports it and leaves the table empty, and a flush of a
-** namespace that is not one fails with a message.
+** namespace that is not one fails with a message. conntrack_mappings lists
+** only what a NAT rewrote: a source-NATed flow as inside -> outside towards
+** its remote, a destination-NATed one as inbound, each with its lifetime.
 */
 #include "lab/conntrack.h"
 #include "lab/netfilter.h"
@@ -12,6 +14,8 @@
 #include "unit.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,22 +42,66 @@ static int prepare(int ns, char *err, size_t errlen)
 	return rc;
 }
 
-/* One UDP datagram 127.0.0.1 -> 127.0.0.1:port, sent from inside ns; 0 or -1. */
-static int send_udp(int ns, int port)
+/* One UDP datagram 127.0.0.1[:sport] -> 127.0.0.1:port, sent from inside ns; 0 or -1. */
+static int send_udp_from(int ns, int sport, int port)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons((uint16_t)sport) };
 	int s, rc;
 
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (netns_enter(ns) < 0)
 		return -1;
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);   /* the socket stays in ns */
 	netns_leave();
 	if (s < 0)
 		return -1;
-	rc = sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof to) == 1 ? 0 : -1;
+	rc = (sport == 0 || bind(s, (struct sockaddr *)&from, sizeof from) == 0) &&
+	     sendto(s, "x", 1, 0, (struct sockaddr *)&to, sizeof to) == 1 ? 0 : -1;
 	close(s);
 	return rc;
+}
+
+static int send_udp(int ns, int port)
+{
+	return send_udp_from(ns, 0, port);
+}
+
+/* A SNAT of udp to port 7 (source port 40000) and a DNAT of udp to port 9 (to 19). */
+static const char NAT_RULES[] =
+	"table ip n {\n"
+	" chain out { type nat hook output priority -100; udp dport 9 dnat to 127.0.0.1:19; }\n"
+	" chain post { type nat hook postrouting priority 100; udp dport 7 snat to 127.0.0.1:40000; }\n"
+	"}\n";
+
+static void test_mappings(int ns)
+{
+	char err[512] = "";
+	struct conntrack_mapping *v = NULL;
+	int n, snat = -1, dnat = -1;
+
+	ok(netfilter_apply(ns, NAT_RULES, err, sizeof err) == 0, "a SNAT and a DNAT rule");
+	ok(send_udp_from(ns, 33333, 7) == 0 && send_udp_from(ns, 33334, 9) == 0 && send_udp(ns, 5) == 0,
+	   "three flows: source-NATed, destination-NATed, untouched");
+	n = conntrack_mappings(ns, &v, err, sizeof err);
+	is_int(n, 2, "conntrack_mappings lists the two NATed flows only");
+	for (int i = 0; i < n; i++) {
+		if (v[i].inbound)
+			dnat = i;
+		else
+			snat = i;
+	}
+	ok(snat >= 0 && v[snat].proto == IPPROTO_UDP && v[snat].inside_port == 33333 &&
+	   v[snat].outside_port == 40000 && v[snat].remote_port == 7 &&
+	   v[snat].inside_addr == INADDR_LOOPBACK && v[snat].outside_addr == INADDR_LOOPBACK,
+	   "  the SNAT: 127.0.0.1:33333 -> 127.0.0.1:40000, remote :7");
+	ok(snat >= 0 && v[snat].timeout > 0 && v[snat].timeout <= 30, "  with its lifetime (unreplied udp: 30 s at most)");
+	ok(dnat >= 0 && v[dnat].outside_port == 9 && v[dnat].inside_port == 19 && v[dnat].remote_port == 33334,
+	   "  the DNAT is inbound: from :33334 to outside :9, sent on to :19");
+	free(v);
+	is_int(conntrack_mappings(0, &v, err, sizeof err), -1, "mappings in an fd that is no namespace fail");
+	ok(v == NULL && strncmp(err, "conntrack: setns: ", 18) == 0, "  with no array and a message");
 }
 
 int main(void)
@@ -76,6 +124,8 @@ int main(void)
 	is_int(conntrack_count(ns, err, sizeof err), 0, "  and the table is empty");
 	ok(send_udp(ns, 9) == 0, "the same flow again");
 	is_int(conntrack_count(ns, err, sizeof err), 1, "  is a new entry");
+	conntrack_flush(ns, err, sizeof err);
+	test_mappings(ns);
 	close(ns);
 
 	err[0] = '\0';
