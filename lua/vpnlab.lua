@@ -319,14 +319,18 @@ end
 -- (ctnetlink): { {proto = "udp", inside = "10.0.0.2:500", outside =
 -- "203.0.113.1:500", remote = "203.0.113.2:500", inbound = false,
 -- timeout = 28}, ... }, sorted; inbound ones were let in by the filtering.
-function Node:mappings()
-  local list, err = core.conntrack_mappings(self.name)
-  if not list then core.raise(err) end
+local function sorted_mappings(list)
   table.sort(list, function(a, b)
     return string.format("%s %s %s %s", a.proto, a.inside, a.outside, a.remote)
            < string.format("%s %s %s %s", b.proto, b.inside, b.outside, b.remote)
   end)
   return list
+end
+
+function Node:mappings()
+  local list, err = core.conntrack_mappings(self.name)
+  if not list then core.raise(err) end
+  return sorted_mappings(list)
 end
 
 local set_serial = 0
@@ -351,11 +355,11 @@ local function snapshot_mappings()
   for name, n in pairs(net.topology.nodes) do if n.nat then names[#names + 1] = name end end
   table.sort(names)
   for _, name in ipairs(names) do
-    local list = core.conntrack_mappings(name)
+    local list = core.conntrack_mappings(name)   -- one dump a router: each walks the kernel's table (~10 ms)
     if list then
       local lines = { "# proto inside -> outside, remote, seconds left (at " ..
                       string.format("%.2f s)", core.now()) }
-      for _, m in ipairs(net.nodes[name]:mappings()) do
+      for _, m in ipairs(sorted_mappings(list)) do
         lines[#lines + 1] = string.format("%s %s -> %s remote %s %s%ds", m.proto, m.inside, m.outside,
                                           m.remote, m.inbound and "(inbound) " or "", m.timeout)
       end
