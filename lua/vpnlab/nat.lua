@@ -177,14 +177,12 @@ local function snat_rules(nat)
       end
     else
       for _, proto in ipairs(PROTOS) do
-        local keep = nat.mapping == "endpoint-independent" and nat.port_preservation ~= false
-        if keep then
-          -- The inside port itself (when it is within port_range).
-          local range = lo and string.format(" %s sport %d-%d", proto, lo, hi) or ""
-          rules[#rules + 1] = string.format("%s meta l4proto %s%s %s", match, proto, range,
-                                            nat_stmt(addr, proto .. " sport"))
-        end
-        if not keep or lo then
+        if nat.mapping == "endpoint-independent" and nat.port_preservation ~= false then
+          -- Linux's own choice: an inside endpoint with a tracked mapping gets that
+          -- one again (the NAT's bysource table), a new one keeps its port when free.
+          rules[#rules + 1] = string.format("%s meta l4proto %s %s", match, proto,
+                                            nat_stmt(addr, lo and string.format("%d-%d", lo, hi)))
+        else
           rules[#rules + 1] = string.format("%s meta l4proto %s %s", match, proto,
                                             nat_stmt(addr, port_expr(nat, proto)))
         end

@@ -15,18 +15,20 @@ local net = vpnlab.start({
     pooled = { kind = "router", nat = { outside = "wan", mapping = "address-and-port-dependent",
                                         port_range = "50000-59999",
                                         pool = { "198.51.100.50", "198.51.100.51" } } },
+    twin = { kind = "router", nat = { outside = "wan", mapping = "endpoint-independent" } },
     hp = { kind = "router", nat = { outside = "wan", mapping = "endpoint-independent",
                                     filtering = "address-and-port-dependent", hairpin = true } },
-    c1 = {}, c2 = {}, c3 = {}, p1 = {}, p2 = {}, p3 = {}, p4 = {}, h1 = {}, h2 = {},
+    c1 = {}, c2 = {}, c3 = {}, t1 = {}, t2 = {}, p1 = {}, p2 = {}, p3 = {}, p4 = {}, h1 = {}, h2 = {},
   },
   links = {
-    wan = { "server", "plain", "norm", "keep", "pooled", "hp", net = "198.51.100.0/24",
+    wan = { "server", "plain", "norm", "keep", "pooled", "hp", "twin", net = "198.51.100.0/24",
             addrs = { server = { A1, A2 }, pooled = { "198.51.100.50", "198.51.100.51" } } },
     l1 = { "plain", "c1", net = "10.0.1.0/24" },
     l2 = { "norm", "c2", net = "10.0.2.0/24" },
     l3 = { "keep", "c3", net = "10.0.3.0/24" },
     l4 = { "pooled", "p1", "p2", "p3", "p4", net = "10.0.4.0/24" },
     l5 = { "hp", "h1", "h2", net = "10.0.5.0/24" },
+    l6 = { "twin", "t1", "t2", net = "10.0.6.0/24" },
   },
 })
 net.nodes.server:run{ "python3", "-u", tool, "serve", A1, A2, ready = "^ready", name = "stun-server" }
@@ -132,3 +134,17 @@ for _, m in ipairs(net.nodes.keep:mappings()) do
   if m.inside == c3addr .. ":7777" then left = m.timeout end
 end
 vpnlab.ok(left and left <= 2, "the new mapping lives 2 s (" .. tostring(left) .. " s left)")
+
+-- Endpoint-independent mapping holds when a port is not free: t1 and t2 both
+-- send from port 5000. t1 (to A1 only) keeps 5000; t2 gets another port
+-- towards A1 and then keeps that one towards A2 too, where 5000 is free
+-- (the eim map: plain masquerade would make a second mapping with 5000).
+local function twin(node, ...)
+  local r = net.nodes[node]:exec{ "python3", tool, "mapped", "5000", ... }.output or ""
+  return r:match(A1:gsub("%.", "%%.") .. " %-> [%d.]+:(%d+)"), r:match(A2:gsub("%.", "%%.") .. " %-> [%d.]+:(%d+)")
+end
+local a1 = twin("t1", A1)
+vpnlab.is(a1, "5000", "twin: t1 keeps port 5000")
+local b1, b2 = twin("t2", A1, A2)
+vpnlab.ok(b1 and b1 ~= "5000" and b2 == b1,
+          string.format("twin: t2 gets another port and keeps it for every remote (%s, %s)", tostring(b1), tostring(b2)))

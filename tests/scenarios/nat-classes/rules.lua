@@ -17,16 +17,17 @@ check("default: plain masquerade, nothing else", text{ outside = "wan" },
       { 'oifname "wan" masquerade' }, { "snat", "dnat", "map ", "jhash", "ct timeout" })
 check("default + port_range: masquerade to the range for udp/tcp", text{ outside = "wan", port_range = "40000-40099" },
       { 'oifname "wan" meta l4proto { tcp, udp } masquerade to :40000-40099', 'oifname "wan" masquerade' }, { "jhash" })
-check("EIM (port kept): the inside port itself", text{ outside = "wan", mapping = EI },
-      { 'oifname "wan" meta l4proto udp masquerade to :udp sport', 'meta l4proto tcp masquerade to :tcp sport' },
-      { "jhash", "hash_ports" })
+check("EIM (port kept): Linux's own choice (a tracked endpoint's mapping again, else the inside port when free)",
+      text{ outside = "wan", mapping = EI },
+      { 'oifname "wan" meta l4proto udp masquerade\n', 'oifname "wan" meta l4proto tcp masquerade\n' },
+      { "jhash", "hash_ports", "dnat", "map " })
 local t = text{ outside = "wan", mapping = EI, port_preservation = false, port_range = "40000-40009" }
 check("EIM, port_preservation = false: a hash of the inside endpoint only", t,
       { "jhash ip saddr . udp sport mod 10 seed 0x5650 map @hash_ports", "0 : 40000", "9 : 40009" },
       { "udp sport . ip daddr", "10 : 40010", "masquerade to :udp sport" })
-check("EIM + port_range: the inside port when within the range, else the hash",
+check("EIM + port_range: Linux's choice within the range (the inside port when it is in it and free)",
       text{ outside = "wan", mapping = EI, port_range = "40000-40009" },
-      { "meta l4proto udp udp sport 40000-40009 masquerade to :udp sport", "jhash ip saddr . udp sport mod 10" })
+      { "meta l4proto udp masquerade to :40000-40009" }, { "jhash" })
 check("ADM: the hash adds the remote address, not its port", text{ outside = "wan", mapping = AD },
       { "jhash ip saddr . udp sport . ip daddr mod 64512 seed 0x5650 map @hash_ports" }, { "ip daddr . udp dport mod" })
 check("APDM: the hash adds the remote address and port", text{ outside = "wan", mapping = APD },
@@ -52,7 +53,7 @@ check("pool: paired by a hash of the inside address", text{ outside = "wan", poo
 check("hairpin: inside-to-inside through the outside address, source-NATed to that address",
       text{ outside = "wan", mapping = EI, hairpin = true },
       { 'iifname != "wan" fib daddr type local meta l4proto udp ct state new dnat ip to ip daddr . udp dport map @eif_udp',
-        'iifname != "wan" oifname != "wan" ct status dnat meta l4proto udp snat ip to ct original ip daddr : udp sport' })
+        'iifname != "wan" oifname != "wan" ct status dnat meta l4proto udp snat ip to ct original ip daddr\n' })
 
 -- Misuse is refused with a message.
 local function refused(n, pattern, desc)
@@ -76,3 +77,39 @@ check("set{ udp_timeout = 5 }: a new ct timeout object and the rule moved to it"
 vpnlab.is(node.nat.udp_timeout, 5, "set records the new udp_timeout")
 local _, serr = nat.set_command("r", node, { mapping = EI }, 4)
 vpnlab.ok(serr and serr:find("unknown field 'mapping'"), "set refuses other fields (" .. tostring(serr) .. ")")
+
+-- The topology's checks of these fields, before anything is built (each a
+-- scenario-line error; vpnlab.start can be tried again after one).
+local function start_error(t)
+  local ok, err = pcall(vpnlab.start, t)
+  return not ok and tostring(err) or "(started)"
+end
+local function lab(nat, addrs)
+  return { nodes = { r = { kind = "router", nat = nat }, s = {}, c = {} },
+           links = { wan = { "r", "s", net = "198.51.100.0/24", addrs = addrs },
+                     lan = { "r", "c", net = "10.0.0.0/24" } } }
+end
+local e = start_error(lab({ outside = "wan", filtering = "full-cone" }))
+vpnlab.ok(e:find("rules%.lua:%d+: nat of 'r': filtering must be"), "a bad class names the scenario line (" .. e .. ")")
+e = start_error(lab({ outside = "wan", pool = { "198.51.100.9" } }))
+vpnlab.ok(e:find("pool address 198%.51%.100%.9 must be one of its addresses on 'wan'"),
+          "a pool address the router does not have is refused (" .. e .. ")")
+e = start_error(lab({ outside = "wan" }, { s = { "198.51.100.7", 5 } }))
+vpnlab.ok(e:find("addrs%.s must be an address or a list of addresses, not a number"),
+          "a list of addresses holds strings (" .. e .. ")")
+e = start_error(lab({ outside = "wan" }, { r = "198.51.100.1", s = { "198.51.100.7", "198.51.100.1" } }))
+vpnlab.ok(e:find("node 's' on link 'wan': address 198%.51%.100%.1 is already taken by 'r'"),
+          "a second address may not be another member's (" .. e .. ")")
+e = start_error(lab({ outside = "wan" }, { s = { "198.51.100.7", "192.0.2.1" } }))
+vpnlab.ok(e:find("address 192%.0%.2%.1 is outside 198%.51%.100%.0/24"), "a second address lies in the link's net (" .. e .. ")")
+e = start_error(lab({ outside = "wan" }, { s = { "198.51.100.7", "198.51.100.7" } }))
+vpnlab.ok(e:find("198%.51%.100%.7 is already taken by 's'"), "a node's two addresses differ (" .. e .. ")")
+
+-- Automatic addresses step over a member's second ones.
+local net = vpnlab.start(lab({ outside = "wan" }, { s = { "198.51.100.1", "198.51.100.2" } }))
+vpnlab.is(net.nodes.r:addr("wan"), "198.51.100.3", "the automatic address skips the pinned ones")
+vpnlab.is(net.nodes.s:addr("wan"), "198.51.100.1", "node:addr gives the first of several")
+local ip = net.nodes.s:exec{ "ip", "-4", "-o", "addr", "show", "dev", "wan" }.output
+vpnlab.ok(ip:find("198.51.100.1/24", 1, true) and ip:find("198.51.100.2/24", 1, true),
+          "both addresses are on the node's interface")
+vpnlab.is(net.nodes.r:exec{ "ping", "-c", "1", "-W", "2", "198.51.100.2" }.status, 0, "the second address answers")

@@ -4,6 +4,8 @@
   stun5780.py serve A1 A2 [P1 P2]   answer Binding requests on A1:P1, A1:P2, A2:P1,
                                     A2:P2 (default 3478, 3479), honouring CHANGE-REQUEST;
                                     prints "ready" once all four sockets are bound
+  stun5780.py mapped LPORT A [A...]  from local port LPORT, one Binding request to each
+                                    A:3478; prints "A -> mapped address:port" (or "none")
   stun5780.py probe A1 [P1]         run the mapping tests (RFC 5780 4.3) and the
                                     filtering tests (4.4) against that server and print
                                     "mapping: <class>" and "filtering: <class>"
@@ -174,12 +176,23 @@ def probe(a1, p1):
     return 0
 
 
+def mapped(lport, servers):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", lport))
+    for a in servers:
+        r = request(s, (a, 3478))
+        print("%s -> %s" % (a, "%s:%d" % r[0] if r else "none"))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "serve":
         p1 = int(argv[4]) if len(argv) > 4 else 3478
         p2 = int(argv[5]) if len(argv) > 5 else 3479
         serve(argv[2], argv[3], p1, p2)
         return 0
+    if len(argv) >= 4 and argv[1] == "mapped":
+        return mapped(int(argv[2]), argv[3:])
     if len(argv) >= 3 and argv[1] == "probe":
         return probe(argv[2], int(argv[3]) if len(argv) > 3 else 3478)
     print(__doc__, file=sys.stderr)
