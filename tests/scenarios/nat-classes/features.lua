@@ -135,6 +135,18 @@ for _, m in ipairs(net.nodes.keep:mappings()) do
 end
 vpnlab.ok(left and left <= 2, "the new mapping lives 2 s (" .. tostring(left) .. " s left)")
 
+-- router:set on a NAT that had no udp_timeout of its own.
+net.nodes.plain:set{ udp_timeout = 3 }
+net.nodes.c1:exec{ "python3", "-c", [[
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7778)); s.sendto(b"x", (sys.argv[1], 9))
+]], A1 }
+left = nil
+for _, m in ipairs(net.nodes.plain:mappings()) do
+  if m.inside:match(":7778$") then left = m.timeout end
+end
+vpnlab.ok(left and left <= 3, "plain:set{ udp_timeout = 3 }: a new mapping lives 3 s (" .. tostring(left) .. " s left)")
+
 -- Endpoint-independent mapping holds when a port is not free: t1 and t2 both
 -- send from port 5000. t1 (to A1 only) keeps 5000; t2 gets another port
 -- towards A1 and then keeps that one towards A2 too, where 5000 is free
