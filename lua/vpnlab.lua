@@ -261,18 +261,28 @@ function Node:sysctl(key, value)
 end
 
 -- Block or unblock traffic through this router mid-run: node:block{proto="udp", port=4500}.
+-- dir = "in" | "out" is relative to the router's outside link, as in the topology.
 local function rule_text(rule)
-  return string.format("%s%s%s", rule.proto or "udp", rule.port and "/" .. rule.port or "",
-                       rule.sport and " from port " .. rule.sport or "")
+  return string.format("%s%s%s%s", rule.proto or "udp", rule.port and "/" .. rule.port or "",
+                       rule.sport and " from port " .. rule.sport or "",
+                       rule.dir and " dir " .. tostring(rule.dir) or "")
+end
+
+-- The router's topology table, for the outside link a rule's dir needs.
+local function block_node(self)
+  return self.net.topology.nodes[self.name]
 end
 
 function Node:block(rule)
-  self:nft(middlebox.block_command(self.name, rule, "add"))
+  local ok, cmd = pcall(middlebox.block_command, self.name, rule, "add", block_node(self))
+  if not ok then core.raise(cmd) end
+  self:nft(cmd)
   core.event(string.format("%s:block %s", self.name, rule_text(rule)))
 end
 function Node:unblock(rule)
   local out = core.lab_nft(self.name, "list chain inet vpnlab filter_forward", true, true)
-  local handle = out and middlebox.find_handle(out, rule)
+  local ok, handle = pcall(function() return out and middlebox.find_handle(out, rule, block_node(self), self.name) end)
+  if not ok then core.raise(handle) end
   if not handle then core.raise("no block rule matching that in '" .. self.name .. "'") end
   self:nft(middlebox.unblock_command(handle))
   core.event(string.format("%s:unblock %s", self.name, rule_text(rule)))

@@ -278,4 +278,23 @@ ok $? "natclass: the probe's log in the results folder says what it measured"
 [ -s "$dir/nat/mappings.txt" ] && grep -q '^udp 10\.0\.0\.' "$dir/nat/mappings.txt"
 ok $? "natclass: nat/mappings.txt holds the mapping snapshot taken at the scenario's end"
 
+# ---- 8. block-dir: a mid-run block with dir = "in" stops only inbound -------
+# (issue 8) node:block{ dir = "in" } at runtime is relative to the router's
+# outside link, as in the topology: if dir were ignored the outbound point
+# would pass, had the block not applied the inbound one would.
+
+f=tests/scenarios/fail/block-dir.lua
+check_run blockdir "$f" "ok not not ok" "2 passed, 2 failed"
+d=$tmp/blockdir.dump
+wan=$dir/wan.pcap
+lan=$dir/lan.pcap
+check_wire "$d" 2 "$f" outbound "$wan" '^expected no packet matching link=wan src=192\.168\.10\.1 dport=9$' first_offending
+frame_is "$wan" "$(get "$d" 2 first_offending)" "point 2 (outbound): first_offending is that frame of the pcap"
+like "$(get "$d" 2 events)" '^fw:block udp/9 dir in at ' "point 2 (outbound): events name the runtime block with its dir"
+check_wire "$d" 3 "$f" inbound "$lan" '^expected at least one packet matching link=lan src=198\.51\.100\.2 dport=9$' seen_instead
+[ "$(tcpdump -nr "$wan" 'src host 198.51.100.2 and udp dst port 9' 2>/dev/null | wc -l)" -ge 3 ] &&
+	[ -z "$(tcpdump -nr "$lan" 'src host 198.51.100.2 and udp dst port 9' 2>/dev/null)" ] &&
+	[ "$(tcpdump -nr "$lan" 'src host 192.168.10.1 and udp dst port 9' 2>/dev/null | wc -l)" -ge 3 ]
+ok $? "block-dir: tcpdump agrees: inbound udp/9 on the wan only, outbound on both links"
+
 finish

@@ -179,10 +179,11 @@ function M.unblock_command(handle)
   return string.format("delete rule inet vpnlab filter_forward handle %s\n", handle)
 end
 
--- Find the handle of a block rule in `nft -a list chain` output.
-function M.find_handle(listing, rule, node)
+-- Find the handle of a block rule in `nft -a list chain` output: the same
+-- rule text block_command (or the topology's block list) tagged it with.
+function M.find_handle(listing, rule, node, name)
   local outside = node and outside_of(node)
-  local want = tag("?", rule, outside)
+  local want = tag(name or "?", rule, outside)
   for line in listing:gmatch("[^\n]+") do
     if line:find(want, 1, true) then
       return line:match("# handle (%d+)")
