@@ -4,7 +4,10 @@
 --   cgnat = { outside = "internet", inside = "access",
 --             subscribers = "100.64.0.0/10",            -- the inside range (RFC 6598)
 --             external = { "198.51.100.10", "198.51.100.11" },   -- the pool, on `outside`
---             ports_per_subscriber = 1000, port_base = 1024 }
+--             ports_per_subscriber = 1000, port_base = 1024,
+--             filtering = "address-and-port-dependent",   -- RFC 4787: or "endpoint-independent",
+--                                                         -- "address-dependent"
+--             mapping = "endpoint-independent" }          -- the only class a cgnat has
 --
 -- Subscriber i is (inside address - subscribers network). With
 -- B = (65536 - port_base) // ports_per_subscriber blocks per address, it
@@ -17,6 +20,16 @@
 -- mapped and counted (`quota_drop`, and per subscriber in the set
 -- `quota_dropped`); its existing flows keep working. Other protocols (ICMP,
 -- ESP) get the subscriber's outside address, without a port block.
+--
+-- Mapping is endpoint-independent: Linux's own port choice within the
+-- subscriber's block (a tracked endpoint gets its mapping again, whatever the
+-- remote). Address-dependent and address-and-port-dependent mapping would need
+-- a hashed port added to each subscriber's block start at runtime, which
+-- nftables cannot express, so they are refused. Filtering is vpnlab/nat.lua's
+-- construction (nat.filtering_parts): address-and-port-dependent is conntrack
+-- alone; for the other two every source-mapped packet refreshes a dynamic map
+-- keyed on its outside address and port (and, address-dependent, the remote
+-- address), and a new inbound packet found there is DNATed to its subscriber.
 --
 -- The whole table is one nft transaction however many subscribers there are:
 -- two maps keyed by the subscriber's address (one `snat ... map` rule each),
@@ -95,6 +108,16 @@ function M.check(cfg)
     return "ports_per_subscriber", string.format("ports_per_subscriber must be a whole number 1..%d "
            .. "(65536 - port_base), not %s", 65536 - base, tostring(size))
   end
+  if cfg.mapping ~= nil and cfg.mapping ~= "endpoint-independent" then
+    return "mapping", string.format('mapping must be "endpoint-independent", not %q: a cgnat maps with Linux\'s own '
+           .. "port choice within the subscriber's block; address-dependent and address-and-port-dependent "
+           .. "mapping would need a hashed port added to each subscriber's block start, which nftables cannot "
+           .. "express", tostring(cfg.mapping))
+  end
+  if cfg.filtering ~= nil and not require("vpnlab.nat").CLASSES[cfg.filtering] then
+    return "filtering", string.format('filtering must be "endpoint-independent", "address-dependent" or '
+           .. '"address-and-port-dependent", not %q', tostring(cfg.filtering))
+  end
   local s = shape(cfg)
   if s.count > M.MAX_SUBSCRIBERS then
     return "subscribers", string.format("%s with this pool enumerates %d subscribers (at most %d): "
@@ -157,7 +180,9 @@ function M.tables(name, node)
   local subs = string.format("%s/%d", M.fmt_addr(s.net), s.len)
   local from = cfg.inside and string.format('iifname "%s" ', cfg.inside) or ""
   local out = string.format('oifname "%s" ip saddr %s', cfg.outside, subs)
-  return table.concat({
+  -- Filtering (vpnlab/nat.lua's maps, keyed on the translated outside address and port).
+  local filt = require("vpnlab.nat").filtering_parts(cfg.filtering, { outside = cfg.outside })
+  local lines = {
     "table ip vpnlab_cgnat {",
     "  map ports { type ipv4_addr : interval ipv4_addr . inet_service; flags interval; elements = { " .. ports .. " } }",
     "  map addrs { type ipv4_addr : ipv4_addr; elements = { " .. addrs .. " } }",
@@ -165,6 +190,9 @@ function M.tables(name, node)
     "  set quota_dropped { type ipv4_addr; size 65535; flags dynamic; counter; }",
     "  counter quota_drop { }",
     "  counter no_block { }",
+  }
+  for _, line in ipairs(filt.maps) do lines[#lines + 1] = "  " .. line end
+  for _, l in ipairs({
     "  chain subscriber_quota {",
     "    type filter hook forward priority filter - 5; policy accept;",
     string.format("    %sip saddr %s meta l4proto { tcp, udp } ct state new add @flows { ip saddr ct count over %d } "
@@ -176,8 +204,21 @@ function M.tables(name, node)
     "    " .. out .. " snat ip to ip saddr map @addrs",
     "    " .. out .. ' counter name "no_block" drop',
     "  }",
-    "}",
-  }, "\n")
+  }) do lines[#lines + 1] = l end
+  if #filt.dnat > 0 then
+    -- Inbound: a new flow to a mapping the filtering lets through goes to its subscriber.
+    lines[#lines + 1] = "  chain prerouting {"
+    lines[#lines + 1] = "    type nat hook prerouting priority dstnat; policy accept;"
+    for _, rule in ipairs(filt.dnat) do lines[#lines + 1] = "    " .. rule end
+    lines[#lines + 1] = "  }"
+    -- Outbound: every source-mapped packet refreshes its mapping's entries.
+    lines[#lines + 1] = "  chain learn {"
+    lines[#lines + 1] = "    type filter hook postrouting priority srcnat + 10; policy accept;"
+    for _, rule in ipairs(filt.learn) do lines[#lines + 1] = "    " .. rule end
+    lines[#lines + 1] = "  }"
+  end
+  lines[#lines + 1] = "}"
+  return table.concat(lines, "\n")
 end
 
 -- The nft commands whose output parse_stats reads.

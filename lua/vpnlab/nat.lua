@@ -193,19 +193,20 @@ local function snat_rules(nat)
   return rules
 end
 
--- The filtering maps (and the hairpin's) this NAT keeps, per protocol.
-local function maps_of(nat)
+-- The filtering maps (and the hairpin's) a NAT keeps, per protocol: `filtering`
+-- its class (nil: conntrack alone), `hairpin` and `udp_timeout` as in a nat.
+local function maps_of(filtering, hairpin, udp_timeout)
   local maps = {}
-  local eif = nat.filtering == "endpoint-independent" or nat.hairpin
+  local eif = filtering == "endpoint-independent" or hairpin
   for _, proto in ipairs(PROTOS) do
-    local timeout = proto == "udp" and (nat.udp_timeout or UDP_DEFAULT_TIMEOUT) or TCP_MAP_TIMEOUT
+    local timeout = proto == "udp" and (udp_timeout or UDP_DEFAULT_TIMEOUT) or TCP_MAP_TIMEOUT
     if eif then
       maps[#maps + 1] = { name = "eif_" .. proto, proto = proto, timeout = timeout,
                           type = "ipv4_addr . inet_service : ipv4_addr . inet_service",
                           key = "ct reply ip daddr . ct reply proto-dst",
                           lookup = string.format("ip daddr . %s dport", proto) }
     end
-    if nat.filtering == "address-dependent" then
+    if filtering == "address-dependent" then
       maps[#maps + 1] = { name = "adf_" .. proto, proto = proto, timeout = timeout,
                           type = "ipv4_addr . inet_service . ipv4_addr : ipv4_addr . inet_service",
                           key = "ct reply ip daddr . ct reply proto-dst . ip daddr",
@@ -213,6 +214,42 @@ local function maps_of(nat)
     end
   end
   return maps
+end
+
+-- The filtering construction of class `filtering` (nil or
+-- "address-and-port-dependent": conntrack alone) for the outside link
+-- opts.outside, for any table whose NAT source-maps what leaves that link
+-- (vpnlab/cgnat.lua uses it too): opts.udp_timeout (the udp entries'
+-- lifetime, default 120 s) and opts.hairpin (a nat's REQ-9 lookup).
+--   { maps  = lines declaring the dynamic maps (indented relative to the table),
+--     dnat  = rules for a `type nat hook prerouting priority dstnat` chain: a new
+--             inbound packet whose key is in a map goes to its inside endpoint,
+--     learn = rules for a `type filter hook postrouting priority srcnat + 10` chain:
+--             every source-mapped packet leaving the outside link refreshes its entries }
+-- All three are empty when the class needs no map.
+function M.filtering_parts(filtering, opts)
+  opts = opts or {}
+  if filtering ~= nil and not M.CLASSES[filtering] then
+    error(string.format("filtering_parts: unknown filtering class %q", tostring(filtering)), 2)
+  end
+  local parts = { maps = {}, dnat = {}, learn = {} }
+  for _, m in ipairs(maps_of(filtering, opts.hairpin, opts.udp_timeout)) do
+    parts.maps[#parts.maps + 1] = string.format("map %s {", m.name)
+    parts.maps[#parts.maps + 1] = string.format("  type %s; flags dynamic,timeout; timeout %ds;", m.type, m.timeout)
+    parts.maps[#parts.maps + 1] = "}"
+    local from = string.format('iifname "%s"', opts.outside)
+    if m.name:sub(1, 3) == "eif" and opts.hairpin then
+      -- The hairpin: inside hosts reach the mapping through the outside address too.
+      from = (filtering == "endpoint-independent" and "" or string.format('iifname != "%s" ', opts.outside))
+             .. "fib daddr type local"
+    end
+    parts.dnat[#parts.dnat + 1] = string.format("%s meta l4proto %s ct state new dnat ip to %s map @%s",
+                                                from, m.proto, m.lookup, m.name)
+    parts.learn[#parts.learn + 1] = string.format(
+      'oifname "%s" meta l4proto %s ct status snat update @%s { %s : ct original ip saddr . ct original proto-src }',
+      opts.outside, m.proto, m.name, m.key)
+  end
+  return parts
 end
 
 -- The `table ip vpnlab` text of a router's NAT, or nil without one.
@@ -238,12 +275,9 @@ function M.tables(name, node)
     add("    elements = { %s }", table.concat(items, ", "))
     add("  }")
   end
-  local maps = maps_of(nat)
-  for _, m in ipairs(maps) do
-    add("  map %s {", m.name)
-    add("    type %s; flags dynamic,timeout; timeout %ds;", m.type, m.timeout)
-    add("  }")
-  end
+  local parts = M.filtering_parts(nat.filtering, { outside = nat.outside, udp_timeout = nat.udp_timeout,
+                                                   hairpin = nat.hairpin })
+  for _, line in ipairs(parts.maps) do add("  %s", line) end
   if nat.udp_timeout then
     add("  chain nat_timeout {")
     -- After conntrack made the entry (-200), before it is confirmed.
@@ -251,27 +285,16 @@ function M.tables(name, node)
     add('    meta l4proto udp ct timeout set "udp_timeout"')
     add("  }")
   end
-  if #maps > 0 then
+  if #parts.dnat > 0 then
     -- Inbound: a new flow to a mapping the filtering lets through goes to its inside endpoint.
     add("  chain nat_prerouting {")
     add("    type nat hook prerouting priority dstnat; policy accept;")
-    for _, m in ipairs(maps) do
-      local from = string.format('iifname "%s"', nat.outside)
-      if m.name:sub(1, 3) == "eif" and nat.hairpin then
-        -- The hairpin: inside hosts reach the mapping through the outside address too.
-        from = (nat.filtering == "endpoint-independent" and "" or string.format('iifname != "%s" ', nat.outside))
-               .. "fib daddr type local"
-      end
-      add("    %s meta l4proto %s ct state new dnat ip to %s map @%s", from, m.proto, m.lookup, m.name)
-    end
+    for _, rule in ipairs(parts.dnat) do add("    %s", rule) end
     add("  }")
     -- Outbound: every source-NATed packet refreshes its mapping's entries.
     add("  chain nat_learn {")
     add("    type filter hook postrouting priority srcnat + 10; policy accept;")
-    for _, m in ipairs(maps) do
-      add('    oifname "%s" meta l4proto %s ct status snat update @%s { %s : ct original ip saddr . ct original proto-src }',
-          nat.outside, m.proto, m.name, m.key)
-    end
+    for _, rule in ipairs(parts.learn) do add("    %s", rule) end
     add("  }")
   end
   add("  chain nat_postrouting {")

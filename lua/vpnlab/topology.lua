@@ -20,7 +20,7 @@ local NAT_FIELDS = { outside = "string", port_range = "string", mapping = "strin
 local FIREWALL_FIELDS = { block = "table", allow = "table", esp = "string", stateful = "boolean",
                           outside = "string", fragments = "string", icmp = "string" }
 local CGNAT_FIELDS = { outside = "string", inside = "string", subscribers = "string", external = "any",
-                       ports_per_subscriber = "number", port_base = "number" }
+                       ports_per_subscriber = "number", port_base = "number", mapping = "string", filtering = "string" }
 local RULE_FIELDS = { proto = "string", port = "number", sport = "number", dir = "string" }
 local FORWARD_FIELDS = { proto = "string", port = "number", to = "string", to_port = "number" }
 local SNAT_FIELDS = { to = "string", outside = "string" }
