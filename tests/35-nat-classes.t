@@ -72,7 +72,7 @@ for r in plain norm keep pooled hp; do
 	[ -s "$dir/$r/mappings.txt" ] && head -1 "$dir/$r/mappings.txt" | grep -q '^# proto inside -> outside'
 	ok $? "features: $r/mappings.txt is the end-of-scenario snapshot" "$(head -3 "$dir/$r/mappings.txt" 2>&1)"
 done
-grep -q "^udp 10\\.0\\.3\\.[0-9]*:7777 -> 198\\.51\\.100\\.[0-9]*:7777 remote 198\\.51\\.100\\.200:9 " "$dir/keep/mappings.txt"
+grep -q "^udp 10\\.0\\.3\\.[0-9]*:7779 -> 198\\.51\\.100\\.[0-9]*:7779 remote 198\\.51\\.100\\.200:9 " "$dir/keep/mappings.txt"
 ok $? "features: keep/mappings.txt holds the last flow, port kept" "$(cat "$dir/keep/mappings.txt")"
 
 # ---- 4. the nft text (unit) -----------------------------------------------------

@@ -160,3 +160,12 @@ vpnlab.is(a1, "5000", "twin: t1 keeps port 5000")
 local b1, b2 = twin("t2", A1, A2)
 vpnlab.ok(b1 and b1 ~= "5000" and b2 == b1,
           string.format("twin: t2 gets another port and keeps it for every remote (%s, %s)", tostring(b1), tostring(b2)))
+
+-- The last flow through keep, with a lifetime that outlasts the scenario's
+-- end under any load: tests/35-nat-classes.t finds it in keep/mappings.txt,
+-- the end-of-scenario snapshot.
+net.nodes.keep:set{ udp_timeout = 120 }
+vpnlab.is(net.nodes.c3:exec{ "python3", "-c", [[
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7779)); s.sendto(b"x", (sys.argv[1], 9))
+]], A1 }.status, 0, "a last flow through keep, for the end-of-scenario snapshot")
