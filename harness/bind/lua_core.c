@@ -140,7 +140,14 @@ void lx_wait(lua_State *L, double deadline, const char *what)
 	struct run *r = lx_run(L);
 	double now = loop_now(), until = deadline;
 
-	lx_check(L, what);
+	/*
+	** No signal polling before the poll: a SIGCHLD read here, after the
+	** caller looked at its condition, would reap the child and leave the
+	** poll below nothing to wake it (a whole wait lost). The loop reads the
+	** signalfd itself; only a stop already known raises now.
+	*/
+	if (r->stop != RUN_GOING || r->loop->interrupted || (r->deadline > 0 && now >= r->deadline))
+		lx_check(L, what);
 	if (r->deadline > 0 && r->deadline < until)
 		until = r->deadline;
 	loop_once(r->loop, until > now ? until - now : 0);
