@@ -4,10 +4,10 @@
 VERSION  := 0.1.0
 CC       ?= cc
 BUILD    ?= build
-PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libnftables libpcap liblzma libnetfilter_conntrack
+PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libnftables libpcap liblzma libnetfilter_conntrack libcrypto
 
 DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev liblua5.4-dev libnl-3-dev \
-            libnl-route-3-dev libnl-genl-3-dev libnftables-dev libpcap-dev liblzma-dev libnetfilter-conntrack-dev \
+            libnl-route-3-dev libnl-genl-3-dev libnftables-dev libpcap-dev liblzma-dev libnetfilter-conntrack-dev libssl-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
             iproute2 iputils-ping nftables perl procps tcpdump strace cpio busybox-static python3 python3-yaml \
