@@ -10,7 +10,7 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev liblua5.4-dev li
             libnl-route-3-dev libnl-genl-3-dev libnftables-dev libpcap-dev liblzma-dev libnetfilter-conntrack-dev libssl-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
-            iproute2 iputils-ping nftables perl procps tcpdump strace cpio busybox-static python3 python3-yaml \
+            iproute2 iputils-ping nftables perl procps tcpdump tshark strace cpio busybox-static python3 python3-yaml \
             qemu-system-x86 kmod
 
 # Asked of pkg-config when first used, not when the Makefile is read: in
