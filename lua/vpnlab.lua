@@ -101,6 +101,17 @@ function vpnlab.comment(text) core.comment(text) end
 function vpnlab.skip(desc, reason) core.skip(desc, reason) end
 function vpnlab.now() return core.now() end
 
+-- The decrypted view of ESP. vpnlab reads every kernel SA (with its keys)
+-- as the nodes install them; esp_keys() lists what it knows, and
+-- esp_sa{spi =, encr =, key =, integ =, auth_key =} gives one it cannot
+-- read (strongSwan proposal keywords: aes128 .. aes256gcm16, sha1 .. sha512;
+-- keys in hex). A given SA wins over a learned one of the same SPI.
+function vpnlab.esp_keys() return core.esp_keys() end
+function vpnlab.esp_sa(sa)
+  if type(sa) ~= "table" then core.raise("vpnlab.esp_sa takes a table {spi =, encr =, key =, integ =, auth_key =}") end
+  core.esp_sa(sa)
+end
+
 -- Links ------------------------------------------------------------------
 
 local Link = {}
@@ -447,6 +458,7 @@ end
 
 -- Endpoint drivers register themselves on load.
 require("vpnlab.strongswan").attach(Node)
+require("vpnlab.l2tp").attach(Node)
 
 -- The environment the scenario file runs in (see vpnlab/sandbox.lua).
 function vpnlab._scenario_env()

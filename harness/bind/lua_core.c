@@ -411,5 +411,6 @@ int lx_luaopen_core(lua_State *L)
 	lx_open_expect(L);
 	lx_open_vici(L);
 	lx_open_nat(L);
+	lx_open_keys(L);
 	return 1;
 }

@@ -104,6 +104,42 @@ static int parse_link(lua_State *L, struct run *r)
 	return li;
 }
 
+/* A name of a table of names, or a number: -1 when neither. */
+static int parse_named(lua_State *L, const char *key, int (*by_name)(const char *), const char *known)
+{
+	int ok;
+	lua_Integer v = lua_tointegerx(L, -1, &ok);
+	if (ok && v >= 0 && v <= 0xffff)
+		return (int)v;
+	const char *s = lua_tostring(L, -1);
+	int n = s ? by_name(s) : -1;
+	if (n < 0)
+		lx_error(L, "%s: unknown value '%s' (%s, or a number)", key, s ? s : "?", known);
+	return n;
+}
+
+/*
+** inner = { ...filter... } | true | "decrypted" | "undecryptable" | "no-key".
+** The table itself was parsed before the keys were walked (parse_filter).
+*/
+static void parse_inner(lua_State *L, struct pkt_filter *f)
+{
+	f->set |= PF_INNER;
+	if (lua_istable(L, -1) || (lua_isboolean(L, -1) && lua_toboolean(L, -1))) {
+		f->inner = PF_INNER_DECRYPTED;
+		return;
+	}
+	const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+	if (s && !strcmp(s, "decrypted"))
+		f->inner = PF_INNER_DECRYPTED;
+	else if (s && !strcmp(s, "undecryptable"))
+		f->inner = PF_INNER_UNDECRYPTABLE;
+	else if (s && !strcmp(s, "no-key"))
+		f->inner = PF_INNER_NO_KEY;
+	else
+		lx_error(L, "inner must be a packet filter table, true, \"decrypted\", \"undecryptable\" or \"no-key\"");
+}
+
 /* One key of a filter table; the value is on top of the stack. Returns 0, or 1 for an option key. */
 static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_filter *f)
 {
@@ -129,6 +165,20 @@ static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_fi
 	else if (!strcmp(k, "l2tp")) { f->set |= PF_L2TP; f->l2tp = parse_l2tp(L); }
 	else if (!strcmp(k, "class")) { f->set |= PF_CLASS; f->cls = parse_class(L); }
 	else if (!strcmp(k, "link")) { f->set |= PF_LINK; f->link = parse_link(L, r); }
+	else if (!strcmp(k, "icmp")) {
+		f->set |= PF_ICMP;
+		f->icmp = parse_named(L, k, dissect_icmp_type_by_name,
+		                      "echo-request, echo-reply, dest-unreach, time-exceeded, ...");
+	} else if (!strcmp(k, "ppp")) {
+		f->set |= PF_PPP;
+		f->ppp = parse_named(L, k, dissect_ppp_proto_by_name, "LCP, PAP, CHAP, IPCP, CCP, IPv4, ...");
+	} else if (!strcmp(k, "ppp_code")) {
+		f->set |= PF_PPP_CODE;
+		f->ppp_code = parse_named(L, k, dissect_ppp_code_by_name,
+		                          "Configure-Request, Configure-Ack, Echo-Request, Challenge, ...");
+	} else if (!strcmp(k, "inner")) {
+		parse_inner(L, f);
+	}
 	else if (!strcmp(k, "spi")) {
 		f->set |= PF_SPI;
 		f->spi = (uint32_t)strtoul(luaL_tolstring(L, -1, NULL), NULL, 0);
@@ -142,23 +192,46 @@ static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_fi
 	} else {
 		lx_error(L, "unknown packet field '%s' (proto, src, dst, sport, dport, port, udp, tcp, ike, "
 		         "ike_version, initiator, response, nonesp, esp, spi, keepalive, ah, l2tp, fragment, "
-		         "class, link)", k);
+		         "class, link, icmp, ppp, ppp_code, inner)", k);
 	}
 	return 0;
 }
 
-static void parse_filter(lua_State *L, int idx, struct pkt_filter *f)
+static void parse_keys(lua_State *L, int idx, struct pkt_filter *f, int nested)
 {
 	struct run *r = lx_run(L);
-	memset(f, 0, sizeof(*f));
-	luaL_checktype(L, idx, LUA_TTABLE);
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING)
 			lx_error(L, "packet filter keys must be names (got a %s)", luaL_typename(L, -2));
-		parse_field(L, r, lua_tostring(L, -2), f);
+		const char *k = lua_tostring(L, -2);
+		if (nested && (!strcmp(k, "inner") || !strcmp(k, "link") || !strcmp(k, "within") ||
+		               !strcmp(k, "desc") || !strcmp(k, "min") || !strcmp(k, "max") || !strcmp(k, "exactly")))
+			lx_error(L, "inner: '%s' belongs to the outer filter, not to the decrypted packet's", k);
+		parse_field(L, r, k, f);
 		lua_pop(L, 1);
 	}
+}
+
+/*
+** The table at idx into f. An `inner` table is parsed first, into a
+** userdata left on the stack (it lives as long as this call's frame, as
+** f does): nothing may be pushed while lua_next walks the keys.
+*/
+static void parse_filter(lua_State *L, int idx, struct pkt_filter *f)
+{
+	idx = lua_absindex(L, idx);
+	memset(f, 0, sizeof(*f));
+	luaL_checktype(L, idx, LUA_TTABLE);
+	if (lua_getfield(L, idx, "inner") == LUA_TTABLE) {
+		struct pkt_filter *in = lua_newuserdatauv(L, sizeof(*in), 0);
+		memset(in, 0, sizeof(*in));
+		lua_insert(L, -2);              /* the userdata under the inner table */
+		parse_keys(L, lua_absindex(L, -1), in, 1);
+		f->inner_filter = in;
+	}
+	lua_pop(L, 1);                      /* the inner table (or nil); the userdata stays */
+	parse_keys(L, idx, f, 0);
 }
 
 struct expectation {

@@ -263,7 +263,7 @@ static int lab_start(lua_State *L)
 		free(lab);
 		return n;
 	}
-	if (lab_build(lab, r->dir, &r->t0, &r->tl, err, sizeof(err)) < 0) {
+	if (lab_build(lab, r->dir, &r->t0, &r->tl, &r->keys, err, sizeof(err)) < 0) {
 		struct topo_error at = { "", lab->fail_link, -1 };   /* lets Lua point at the link */
 		int n = push_fail(L, err, &lab->topo, &at);
 		topo_free(&lab->topo);

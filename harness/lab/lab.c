@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lab/lab.h"
+#include "lab/xfrm.h"
 #include "lab/netlink.h"
 #include "lab/netns.h"
 
@@ -262,8 +263,33 @@ static int allocate(struct lab *lab, char *err, size_t errlen)
 	return 0;
 }
 
+/* Subscribe to every node's SA events before any daemon can install one. */
+static int watch_keys(struct lab *lab, struct esp_keyring *keys, char *err, size_t errlen)
+{
+	int *fds = calloc(lab->topo.nnodes ? lab->topo.nnodes : 1, sizeof(*fds));
+
+	lab->keys = keys;
+	if (keys == NULL) {
+		free(fds);
+		return 0;
+	}
+	for (size_t i = 0; fds != NULL && i < lab->topo.nnodes; i++)
+		fds[i] = lab->nodes[i].nsfd;
+	lab->xfrm = fds ? xfrm_watch_open(fds, lab->topo.nnodes) : NULL;
+	free(fds);
+	if (lab->xfrm == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	keys->refresh = xfrm_watch_refresh;
+	keys->refresh_ctx = lab->xfrm;
+	for (size_t i = 0; i < lab->ncaps; i++)
+		lab->caps[i].keys = keys;
+	return 0;
+}
+
 int lab_build(struct lab *lab, const char *dir, const struct timeval *t0,
-              struct timeline *tl, char *err, size_t errlen)
+              struct timeline *tl, struct esp_keyring *keys, char *err, size_t errlen)
 {
 	lab->fail_link = -1;
 	if (allocate(lab, err, errlen) < 0)
@@ -281,6 +307,8 @@ int lab_build(struct lab *lab, const char *dir, const struct timeval *t0,
 	}
 	lab->fail_link = -1;
 	if (start_captures(lab, dir, t0, tl, err, errlen) < 0)
+		goto fail;
+	if (watch_keys(lab, keys, err, errlen) < 0)
 		goto fail;
 	for (size_t i = 0; i < lab->topo.nlinks; i++)
 		if (address_link(lab, i, err, errlen) < 0)
@@ -303,7 +331,14 @@ void lab_drain(struct lab *lab)
 void lab_destroy(struct lab *lab)
 {
 	if (lab->caps != NULL)
-		capture_close_all(lab->caps, lab->ncaps);
+		capture_close_all(lab->caps, lab->ncaps);   /* the last frames may still ask for keys */
+	if (lab->keys != NULL && lab->keys->refresh_ctx == lab->xfrm) {
+		lab->keys->refresh = NULL;
+		lab->keys->refresh_ctx = NULL;
+	}
+	xfrm_watch_close(lab->xfrm);
+	lab->xfrm = NULL;
+	lab->keys = NULL;
 	for (size_t i = 0; lab->nodes != NULL && i < lab->topo.nnodes; i++) {
 		netlink_close(lab->nodes[i].nl);
 		if (lab->nodes[i].nsfd >= 0)

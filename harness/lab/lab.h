@@ -19,6 +19,7 @@
 #include "lab/topo.h"
 
 struct nl_sock;
+struct xfrm_watch;
 
 struct lab_node {
 	int nsfd;
@@ -36,17 +37,20 @@ struct lab {
 	char **pcap_paths;         /* one per link */
 	int *ifindex;              /* [link * nnodes + node]: a member's interface index, 0 if none */
 	int fail_link;             /* after a failed lab_build: the link being built, else -1 */
+	struct xfrm_watch *xfrm;   /* the nodes' SA events, feeding keys */
+	struct esp_keyring *keys;  /* the run's keyring (not owned): captures decrypt ESP with it */
 };
 
 /*
 ** Build everything for lab->topo (already topo_finish'ed); pcaps go to dir.
 ** A link's MTU is set as its interfaces are born; netem goes on every
 ** member's egress once it is up, so a link without impairments costs no
-** extra netlink request. On failure everything built so far is torn down,
+** extra netlink request. Every node's XFRM SA events feed keys (may be
+** NULL: no decrypted view), which the captures use for ESP. On failure everything built so far is torn down,
 ** err says what failed and fail_link names the link when one was at fault.
 */
 int lab_build(struct lab *lab, const char *dir, const struct timeval *t0,
-              struct timeline *tl, char *err, size_t errlen);
+              struct timeline *tl, struct esp_keyring *keys, char *err, size_t errlen);
 /* Drain every capture. */
 void lab_drain(struct lab *lab);
 /* Close captures (draining first) and free namespaces; safe to call twice. */

@@ -26,6 +26,7 @@ struct run {
 	struct loop *loop;
 	struct tap *tap;
 	struct timeline tl;
+	struct esp_keyring keys;    /* SAs for the decrypted view: learned from XFRM, or given (vpnlab.esp_sa) */
 	struct timeval t0;          /* wall clock at scenario start (pcap timestamps) */
 	double mono0;               /* monotonic clock at scenario start */
 	char dir[PATH_MAX];         /* this scenario's results folder */

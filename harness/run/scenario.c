@@ -184,6 +184,36 @@ static void write_timeline(struct run *r)
 	fclose(f);
 }
 
+/*
+** The SAs the run knew, for Wireshark: wireshark/esp_sa (the esp_sa table,
+** "*" addresses) and wireshark/preferences turning ESP decryption on, so
+** `WIRESHARK_CONFIG_DIR=<dir>/wireshark tshark -r <dir>/wan.pcap` shows
+** every link decrypted. Nothing is written when no SA was known.
+*/
+static void write_esp_sa(struct run *r)
+{
+	char path[4200];
+	FILE *f;
+
+	if (r->keys.n == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/wireshark", r->dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return;
+	snprintf(path, sizeof(path), "%s/wireshark/esp_sa", r->dir);
+	if ((f = fopen(path, "we")) != NULL) {
+		esp_keyring_write_wireshark(&r->keys, f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/wireshark/preferences", r->dir);
+	if ((f = fopen(path, "we")) != NULL) {
+		fputs("# written by vpnlab: decrypt ESP with the SAs in esp_sa\n"
+		      "esp.enable_encryption_decode: TRUE\n"
+		      "esp.enable_authentication_check: TRUE\n", f);
+		fclose(f);
+	}
+}
+
 static void teardown(lua_State *L, struct run *r)
 {
 	lua_sethook(L, NULL, 0, 0);
@@ -195,11 +225,13 @@ static void teardown(lua_State *L, struct run *r)
 				loop_del(r->loop, r->lab->caps[i].fd);
 		lab_destroy(r->lab);  /* drains and closes every capture first */
 		write_timeline(r);
+		write_esp_sa(r);
 		topo_free(&r->lab->topo);
 		free(r->lab);
 		r->lab = NULL;
 	}
 	timeline_free(&r->tl);
+	esp_keyring_free(&r->keys);
 	free(r->events);
 	r->events = NULL;
 }
@@ -214,6 +246,7 @@ void scenario_run(const struct scenario_opts *o, struct scenario_result *res)
 	r.loop = o->loop;
 	r.tap = o->tap;
 	timeline_init(&r.tl);
+	esp_keyring_init(&r.keys);
 	gettimeofday(&r.t0, NULL);
 	r.mono0 = loop_now();
 	snprintf(r.dir, sizeof(r.dir), "%s", o->dir);

@@ -157,6 +157,7 @@ static void emit(struct capture *owner, const struct capture *src, const struct 
 	pkt.frame = ++owner->frames;
 	pkt.wirelen = h->len;
 	dissect_frame(bytes, h->caplen, h->len, lt, &pkt.f);
+	inner_decode(owner->keys, bytes, h->caplen, &pkt.f, &pkt.inner);
 	timeline_add(owner->tl, &pkt);
 }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
+#include "wire/inner.h"
 #include "wire/timeline.h"
 
 struct capture {
@@ -31,6 +32,7 @@ struct capture {
 	uint32_t frames;          /* frames in the file: counted on the capture owning it */
 	struct timeval t0;        /* scenario start: packet times are relative to it */
 	struct timeline *tl;
+	struct esp_keyring *keys; /* the run's SAs for the decrypted view of ESP, or NULL */
 };
 
 /* What to capture at one point. */

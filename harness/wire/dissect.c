@@ -37,6 +37,7 @@
 
 struct cursor {
 	const uint8_t *p;   /* first byte of this layer */
+	size_t base;        /* offset of p from the start of the frame */
 	size_t cap;         /* bytes captured from p on */
 	size_t claim;       /* bytes the enclosing headers say follow p (>= cap) */
 	size_t off;         /* read position, <= cap */
@@ -105,6 +106,7 @@ static struct cursor cur_child(const struct cursor *c, size_t claim)
 	struct cursor k;
 
 	k.p = c->p + c->off;
+	k.base = c->base + c->off;
 	k.claim = claim;
 	k.cap = min_size(claim, cur_left(c));
 	k.off = 0;
@@ -197,6 +199,9 @@ static enum pkt_class decode_esp(struct cursor *c, struct pkt_facts *out, enum p
 
 	if (!need(c, 8, out, "ESP header truncated", "ESP header longer than its payload"))
 		return out->cls;
+	out->esp_off = (uint32_t)(c->base + c->off);
+	out->esp_len = (uint32_t)cur_left(c);
+	out->esp_whole = cur_left(c) == cur_claim_left(c);
 	spi = cur_be32(c);
 	seq = cur_be32(c);
 	out->esp_spi = spi;
@@ -334,7 +339,47 @@ static int l2tp_msgtype(struct cursor *c, struct pkt_facts *out, int *type)
 	return 0;
 }
 
-/* L2TPv2 on udp/1701: header, and for control messages the message type. */
+/*
+** The PPP frame an L2TP data message carries (RFC 1661, RFC 2661 5.1):
+** optional address and control bytes (FF 03), the protocol (one byte when
+** compressed: an odd first byte), and for the control protocols (LCP, PAP,
+** CHAP, IPCP, ...: 0x8000 and up) the code of the message. A frame too
+** short for these is PKT_TRUNCATED or PKT_INVALID, like any header.
+*/
+static int decode_ppp(struct cursor *c, struct pkt_facts *out)
+{
+	uint16_t proto;
+	int code = -1;
+
+	if (cur_claim_left(c) == 0)
+		return 0;               /* an empty data message: no PPP frame */
+	if (!need(c, 1, out, "PPP header truncated", "PPP header longer than message"))
+		return -1;
+	if (c->p[c->off] == 0xff) {
+		if (!need(c, 2, out, "PPP header truncated", "PPP header longer than message"))
+			return -1;
+		cur_skip(c, 2);         /* address 0xff, control 0x03 */
+	}
+	if (!need(c, 1, out, "PPP protocol truncated", "PPP protocol missing"))
+		return -1;
+	proto = cur_u8(c);
+	if (!(proto & 1)) {
+		if (!need(c, 1, out, "PPP protocol truncated", "PPP protocol longer than message"))
+			return -1;
+		proto = (uint16_t)(proto << 8 | cur_u8(c));
+	}
+	if (proto >= 0x8000) {
+		if (!need(c, 1, out, "PPP control code truncated", "PPP control code missing"))
+			return -1;
+		code = cur_u8(c);
+	}
+	out->has_ppp = 1;
+	out->ppp_proto = proto;
+	out->ppp_code = code;
+	return 0;
+}
+
+/* L2TPv2 on udp/1701: header, then the message type (control) or the PPP frame (data). */
 static enum pkt_class decode_l2tp(struct cursor *c, struct pkt_facts *out)
 {
 	struct l2tp_hdr h;
@@ -342,13 +387,15 @@ static enum pkt_class decode_l2tp(struct cursor *c, struct pkt_facts *out)
 
 	if (l2tp_header(c, out, &h) < 0)
 		return out->cls;
+	if (!need(c, h.offset_size, out, "L2TP offset padding truncated",
+	          "L2TP offset padding longer than message"))
+		return out->cls;
+	cur_skip(c, h.offset_size);
 	if (h.flags & L2TP_T) {
-		if (!need(c, h.offset_size, out, "L2TP offset padding truncated",
-		          "L2TP offset padding longer than message"))
-			return out->cls;
-		cur_skip(c, h.offset_size);
 		if (l2tp_msgtype(c, out, &type) < 0)
 			return out->cls;
+	} else if (decode_ppp(c, out) < 0) {
+		return out->cls;
 	}
 	out->l2tp_control = (h.flags & L2TP_T) != 0;
 	out->l2tp_msgtype = type;
@@ -537,6 +584,7 @@ enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen
 	if (bytes == NULL)              /* no arithmetic on a null pointer, even + 0 */
 		bytes = none, caplen = 0;
 	c.p = bytes;
+	c.base = 0;
 	c.cap = caplen;
 	c.claim = wirelen > caplen ? wirelen : caplen;
 	c.off = 0;
@@ -548,6 +596,38 @@ enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen
 	default:
 		return finish(out, PKT_INVALID, "unknown link type");
 	}
+}
+
+/*
+** Tunnel mode: the payload is an IPv4 packet. Transport mode: a transport
+** header with the outer addresses; it is decoded by the same code as a
+** packet on the wire, with the outer IPv4 fields standing in for the
+** header transport mode leaves out.
+*/
+enum pkt_class dissect_inner(const uint8_t *bytes, size_t len, uint8_t next_header,
+                             const struct pkt_facts *outer, struct pkt_facts *out)
+{
+	static const uint8_t none[1];
+	struct cursor c;
+
+	if (next_header == 4)
+		return dissect_frame(bytes, len, len, DISSECT_LINK_RAW, out);
+	memset(out, 0, sizeof(*out));
+	if (bytes == NULL)
+		bytes = none, len = 0;
+	out->has_ip = 1;
+	out->proto = next_header;
+	out->src = outer->src;
+	out->dst = outer->dst;
+	out->ttl = outer->ttl;
+	out->ip_id = outer->ip_id;
+	out->ip_len = (uint16_t)(len + 20 > 0xffff ? 0xffff : len + 20);
+	c.p = bytes;
+	c.base = 0;
+	c.cap = len;
+	c.claim = len;
+	c.off = 0;
+	return decode_transport(&c, out);
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -574,6 +654,33 @@ static const struct name l2tp_messages[] = {
 	{ 6, "HELLO" }, { 7, "OCRQ" }, { 8, "OCRP" }, { 9, "OCCN" }, { 10, "ICRQ" },
 	{ 11, "ICRP" }, { 12, "ICCN" }, { 14, "CDN" }, { 15, "WEN" }, { 16, "SLI" },
 	{ 0, NULL }
+};
+
+static const struct name ppp_protocols[] = {
+	{ 0x0021, "IPv4" }, { 0x0057, "IPv6" }, { 0x00fd, "compressed" }, { 0x8021, "IPCP" },
+	{ 0x8057, "IPV6CP" }, { 0x80fd, "CCP" }, { 0xc021, "LCP" }, { 0xc023, "PAP" },
+	{ 0xc223, "CHAP" }, { 0xc227, "EAP" }, { 0, NULL }
+};
+
+/* LCP, IPCP, CCP and IPV6CP share these codes (RFC 1661 5, RFC 1332). */
+static const struct name ppp_config_codes[] = {
+	{ 1, "Configure-Request" }, { 2, "Configure-Ack" }, { 3, "Configure-Nak" },
+	{ 4, "Configure-Reject" }, { 5, "Terminate-Request" }, { 6, "Terminate-Ack" },
+	{ 7, "Code-Reject" }, { 8, "Protocol-Reject" }, { 9, "Echo-Request" },
+	{ 10, "Echo-Reply" }, { 11, "Discard-Request" }, { 0, NULL }
+};
+
+static const struct name ppp_chap_codes[] = {      /* RFC 1994 4 */
+	{ 1, "Challenge" }, { 2, "Response" }, { 3, "Success" }, { 4, "Failure" }, { 0, NULL }
+};
+
+static const struct name ppp_pap_codes[] = {       /* RFC 1334 2.2 */
+	{ 1, "Authenticate-Request" }, { 2, "Authenticate-Ack" }, { 3, "Authenticate-Nak" }, { 0, NULL }
+};
+
+static const struct name icmp_types[] = {
+	{ 0, "echo-reply" }, { 3, "dest-unreach" }, { 4, "source-quench" }, { 5, "redirect" },
+	{ 8, "echo-request" }, { 11, "time-exceeded" }, { 12, "parameter-problem" }, { 0, NULL }
 };
 
 static const char *const class_names[PKT_CLASS_COUNT] = {
@@ -639,4 +746,55 @@ int dissect_l2tp_msg_by_name(const char *name)
 		if (strcasecmp(t->name, name) == 0)
 			return t->num;
 	return -1;
+}
+
+static int num_by_name(const struct name *t, const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (; t->name != NULL; t++)
+		if (strcasecmp(t->name, name) == 0)
+			return t->num;
+	return -1;
+}
+
+const char *dissect_ppp_proto_name(int proto)
+{
+	return name_of(ppp_protocols, proto);
+}
+
+int dissect_ppp_proto_by_name(const char *name)
+{
+	return num_by_name(ppp_protocols, name);
+}
+
+const char *dissect_ppp_code_name(int proto, int code)
+{
+	switch (proto) {
+	case 0xc223: return name_of(ppp_chap_codes, code);
+	case 0xc023: return name_of(ppp_pap_codes, code);
+	case 0xc021: case 0x8021: case 0x80fd: case 0x8057: return name_of(ppp_config_codes, code);
+	default: return NULL;
+	}
+}
+
+int dissect_ppp_code_by_name(const char *name)
+{
+	int code = num_by_name(ppp_config_codes, name);
+
+	if (code < 0)
+		code = num_by_name(ppp_chap_codes, name);
+	if (code < 0)
+		code = num_by_name(ppp_pap_codes, name);
+	return code;
+}
+
+const char *dissect_icmp_type_name(int type)
+{
+	return name_of(icmp_types, type);
+}
+
+int dissect_icmp_type_by_name(const char *name)
+{
+	return num_by_name(icmp_types, name);
 }

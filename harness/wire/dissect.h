@@ -65,6 +65,8 @@ struct pkt_facts {
 
 	/* ESP, raw or in UDP */
 	uint32_t esp_spi, esp_seq;
+	uint32_t esp_off, esp_len;  /* where the ESP bytes (from the SPI on) start in the frame, and how many were captured */
+	int esp_whole;              /* the capture holds the whole ESP payload (decryption needs it) */
 
 	/* AH */
 	uint32_t ah_spi, ah_seq;
@@ -73,6 +75,10 @@ struct pkt_facts {
 	int l2tp_control;        /* T bit */
 	int l2tp_msgtype;        /* control message type (AVP 0), 0 when data or unknown */
 	uint16_t l2tp_tunnel, l2tp_session;
+	/* PPP inside an L2TP data message */
+	int has_ppp;
+	uint16_t ppp_proto;      /* 0xc021 LCP, 0xc023 PAP, 0xc223 CHAP, 0x8021 IPCP, 0x0021 IPv4, ... */
+	int ppp_code;            /* the control protocols' message code, -1 for data protocols */
 };
 
 /*
@@ -83,11 +89,26 @@ struct pkt_facts {
 enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen,
                              int linktype, struct pkt_facts *out);
 
+/*
+** The packet an ESP payload carried, once decrypted: next_header 4 is a
+** whole IPv4 packet (tunnel mode); a transport protocol (UDP, TCP, ICMP, ...)
+** gets the outer packet's addresses, as transport mode means. Pure, like
+** dissect_frame; the same facts and classes.
+*/
+enum pkt_class dissect_inner(const uint8_t *bytes, size_t len, uint8_t next_header,
+                             const struct pkt_facts *outer, struct pkt_facts *out);
+
 /* Names for humans and for the Lua filter ("IKE_SA_INIT", "SCCRQ", "esp-udp"). */
 const char *dissect_class_name(enum pkt_class cls);
 const char *dissect_ike_exchange_name(int version, int exchange); /* NULL if unknown */
 int dissect_ike_exchange_known(const char *name);     /* 1 if a name of either IKE version */
 const char *dissect_l2tp_msg_name(int msgtype);       /* NULL if unknown */
 int dissect_l2tp_msg_by_name(const char *name);       /* -1 if unknown */
+const char *dissect_ppp_proto_name(int proto);        /* "LCP", "IPCP", "CHAP", "IPv4"; NULL if unknown */
+int dissect_ppp_proto_by_name(const char *name);      /* -1 if unknown */
+const char *dissect_ppp_code_name(int proto, int code); /* "Configure-Request", "Challenge"; NULL if unknown */
+int dissect_ppp_code_by_name(const char *name);       /* the code of any control protocol's name, -1 if unknown */
+const char *dissect_icmp_type_name(int type);         /* "echo-request", "dest-unreach"; NULL if unknown */
+int dissect_icmp_type_by_name(const char *name);      /* -1 if unknown */
 
 #endif

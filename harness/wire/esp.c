@@ -279,7 +279,8 @@ static int write_hex(FILE *f, const uint8_t *a, size_t alen, const uint8_t *b, s
 	return fputc('"', f) == EOF ? -1 : 0;
 }
 
-int esp_sa_write_wireshark(FILE *f, const struct esp_sa *sa)
+/* any: "*" for both addresses (Wireshark's wildcard) instead of the SA's own. */
+static int write_line(FILE *f, const struct esp_sa *sa, int any)
 {
 	const struct encr_info *e;
 	const struct integ_info *ig = NULL;
@@ -290,9 +291,13 @@ int esp_sa_write_wireshark(FILE *f, const struct esp_sa *sa)
 		errno = EINVAL;
 		return -1;
 	}
-	if (!inet_ntop(sa->family, sa->src, src, sizeof(src)) ||
-	    !inet_ntop(sa->family, sa->dst, dst, sizeof(dst)))
+	if (any) {
+		snprintf(src, sizeof(src), "*");
+		snprintf(dst, sizeof(dst), "*");
+	} else if (!inet_ntop(sa->family, sa->src, src, sizeof(src)) ||
+	           !inet_ntop(sa->family, sa->dst, dst, sizeof(dst))) {
 		return -1;
+	}
 	gcm = e->aead;
 	if (fprintf(f, "\"%s\",\"%s\",\"%s\",\"0x%08x\",\"%s\",",
 	            sa->family == AF_INET ? "IPv4" : "IPv6", src, dst, sa->spi, e->ws_name) < 0 ||
@@ -302,4 +307,14 @@ int esp_sa_write_wireshark(FILE *f, const struct esp_sa *sa)
 	    fputc('\n', f) == EOF)
 		return -1;
 	return 0;
+}
+
+int esp_sa_write_wireshark(FILE *f, const struct esp_sa *sa)
+{
+	return write_line(f, sa, 0);
+}
+
+int esp_sa_write_wireshark_any(FILE *f, const struct esp_sa *sa)
+{
+	return write_line(f, sa, 1);
 }

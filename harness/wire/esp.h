@@ -90,5 +90,7 @@ const char *esp_status_text(int status);
 ** set (EINVAL for an SA it cannot describe, or the stdio error).
 */
 int esp_sa_write_wireshark(FILE *f, const struct esp_sa *sa);
+/* The same line with "*" (any address) for source and destination. */
+int esp_sa_write_wireshark_any(FILE *f, const struct esp_sa *sa);
 
 #endif

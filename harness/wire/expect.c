@@ -133,7 +133,33 @@ static int ex_match_kind(const struct pkt_filter *f, const struct pkt_facts *pf)
 		return 0;
 	if ((s & PF_CLASS) && (int)pf->cls != f->cls)
 		return 0;
+	if ((s & PF_ICMP) && (pf->cls != PKT_ICMP || pf->icmp_type != f->icmp))
+		return 0;
+	if ((s & PF_PPP) && (!pf->has_ppp || pf->ppp_proto != f->ppp))
+		return 0;
+	if ((s & PF_PPP_CODE) && (!pf->has_ppp || pf->ppp_code != f->ppp_code))
+		return 0;
 	return 1;
+}
+
+static int ex_match_facts(const struct pkt_filter *f, const struct pkt_facts *pf)
+{
+	return ex_match_l3l4(f, pf) && ex_match_ike(f, pf) && ex_match_kind(f, pf);
+}
+
+/* inner: the ESP packet's decrypted view must be in the state asked, and match the inner filter. */
+static int ex_match_inner(const struct pkt_filter *f, const struct inner_view *v)
+{
+	switch (f->inner) {
+	case PF_INNER_DECRYPTED:
+		return v->state == INNER_OK && (f->inner_filter == NULL || ex_match_facts(f->inner_filter, &v->f));
+	case PF_INNER_UNDECRYPTABLE:
+		return v->state == INNER_FAILED;
+	case PF_INNER_NO_KEY:
+		return v->state == INNER_NO_KEY;
+	default:
+		return 0;
+	}
 }
 
 /* Every field that is set must match; an empty filter matches every packet. */
@@ -141,7 +167,9 @@ int pktfilter_match(const struct pkt_filter *f, const struct tl_packet *p)
 {
 	if ((f->set & PF_LINK) && p->link != f->link)
 		return 0;
-	return ex_match_l3l4(f, &p->f) && ex_match_ike(f, &p->f) && ex_match_kind(f, &p->f);
+	if ((f->set & PF_INNER) && !ex_match_inner(f, &p->inner))
+		return 0;
+	return ex_match_facts(f, &p->f);
 }
 
 /* ---- bounded string building (descriptions) -------------------------------- */
@@ -262,6 +290,27 @@ static void ex_add_rest(struct ex_sbuf *b, const struct pkt_filter *f)
 		ex_add_l2tp(b, f->l2tp);
 	if (s & PF_FRAGMENT)
 		ex_addf(b, " fragment=%s", ex_tf(f->fragment));
+	if (s & PF_ICMP) {
+		const char *name = dissect_icmp_type_name(f->icmp);
+		if (name)
+			ex_addf(b, " icmp=%s", name);
+		else
+			ex_addf(b, " icmp=%d", f->icmp);
+	}
+	if (s & PF_PPP) {
+		const char *name = dissect_ppp_proto_name(f->ppp);
+		if (name)
+			ex_addf(b, " ppp=%s", name);
+		else
+			ex_addf(b, " ppp=0x%04x", (unsigned)f->ppp);
+	}
+	if (s & PF_PPP_CODE) {
+		const char *name = dissect_ppp_code_name((s & PF_PPP) ? f->ppp : 0xc021, f->ppp_code);
+		if (name)
+			ex_addf(b, " ppp_code=%s", name);
+		else
+			ex_addf(b, " ppp_code=%d", f->ppp_code);
+	}
 	if (s & PF_SRC)
 		ex_add_addr(b, "src", f->src, f->src_mask);
 	if (s & PF_DST)
@@ -298,6 +347,19 @@ void pktfilter_describe(const struct pkt_filter *f, char *buf, size_t len,
 	}
 	ex_add_kind(&b, f);
 	ex_add_rest(&b, f);
+	if (f->set & PF_INNER) {
+		if (f->inner == PF_INNER_UNDECRYPTABLE)
+			ex_addf(&b, " inner=undecryptable");
+		else if (f->inner == PF_INNER_NO_KEY)
+			ex_addf(&b, " inner=no-key");
+		else if (f->inner_filter == NULL)
+			ex_addf(&b, " inner=decrypted");
+		else {
+			char in[200];
+			pktfilter_describe(f->inner_filter, in, sizeof(in), NULL);
+			ex_addf(&b, " inner={%s}", in);
+		}
+	}
 	if (b.pos == 0)
 		ex_addf(&b, "any");
 }

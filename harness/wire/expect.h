@@ -20,13 +20,21 @@ enum {
 	PF_IKE_VERSION = 1u << 8, PF_INITIATOR = 1u << 9, PF_RESPONSE = 1u << 10,
 	PF_NONESP = 1u << 11, PF_ESP = 1u << 12,  PF_SPI = 1u << 13,     PF_KEEPALIVE = 1u << 14,
 	PF_AH = 1u << 15,   PF_L2TP = 1u << 16,   PF_FRAGMENT = 1u << 17, PF_CLASS = 1u << 18,
-	PF_UDP = 1u << 19,  PF_TCP = 1u << 20,
+	PF_UDP = 1u << 19,  PF_TCP = 1u << 20,    PF_ICMP = 1u << 21,    PF_PPP = 1u << 22,
+	PF_PPP_CODE = 1u << 23, PF_INNER = 1u << 24,
 };
 
 #define PF_ESP_RAW 1
 #define PF_ESP_UDP 2
 #define PF_L2TP_ANY  (-1)   /* any L2TP packet */
 #define PF_L2TP_DATA (-2)   /* L2TP data (T bit clear) */
+
+/* What `inner` asks of an ESP packet's decrypted view (wire/inner.h). */
+enum pf_inner {
+	PF_INNER_DECRYPTED = 1,    /* decrypted; with inner_filter set, what it carried must match it */
+	PF_INNER_UNDECRYPTABLE,    /* a key was known and decryption failed (ICV: the wrong key) */
+	PF_INNER_NO_KEY,           /* no SA known for its SPI */
+};
 
 struct pkt_filter {
 	unsigned set;
@@ -43,6 +51,10 @@ struct pkt_filter {
 	uint32_t spi;              /* ESP or AH SPI */
 	int l2tp;                  /* message type number, PF_L2TP_ANY or PF_L2TP_DATA */
 	int cls;                   /* enum pkt_class */
+	int icmp;                  /* ICMP type */
+	int ppp, ppp_code;         /* PPP protocol number; its control code */
+	int inner;                 /* enum pf_inner */
+	const struct pkt_filter *inner_filter;  /* the decrypted packet's filter, or NULL; no inner of its own */
 };
 
 int pktfilter_match(const struct pkt_filter *f, const struct tl_packet *p);

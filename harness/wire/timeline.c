@@ -191,6 +191,25 @@ static void tl_json_l2tp(FILE *out, const struct pkt_facts *f)
 	        (unsigned)f->l2tp_session);
 }
 
+static void tl_json_ppp(FILE *out, const struct pkt_facts *f)
+{
+	const char *proto = dissect_ppp_proto_name(f->ppp_proto);
+	const char *code = dissect_ppp_code_name(f->ppp_proto, f->ppp_code);
+
+	fputs(",\"ppp\":{\"protocol\":", out);
+	if (proto)
+		tl_json_str(out, proto);
+	else
+		fprintf(out, "\"0x%04x\"", (unsigned)f->ppp_proto);
+	if (code) {
+		fputs(",\"code\":", out);
+		tl_json_str(out, code);
+	} else if (f->ppp_code >= 0) {
+		fprintf(out, ",\"code\":%d", f->ppp_code);
+	}
+	fputc('}', out);
+}
+
 /* The fields that depend on what the packet is: only those that apply. */
 static void tl_json_facts(FILE *out, const struct pkt_facts *f)
 {
@@ -220,6 +239,8 @@ static void tl_json_facts(FILE *out, const struct pkt_facts *f)
 		        f->ah_spi, f->ah_seq);
 	if (f->cls == PKT_L2TP)
 		tl_json_l2tp(out, f);
+	if (f->cls == PKT_L2TP && f->has_ppp)
+		tl_json_ppp(out, f);
 	if (f->problem) {
 		fputs(",\"problem\":", out);
 		tl_json_str(out, f->problem);
@@ -248,6 +269,16 @@ void timeline_write_json(FILE *out, const struct tl_packet *pkt, const char *lin
 	        pkt->wirelen);
 	tl_json_str(out, tl_class_name(pkt->f.cls));
 	tl_json_facts(out, &pkt->f);
+	if (pkt->inner.state != INNER_NONE) {
+		fputs(",\"inner\":{\"state\":", out);
+		tl_json_str(out, inner_state_text(&pkt->inner));
+		if (pkt->inner.state == INNER_OK) {
+			fprintf(out, ",\"next_header\":%u,\"class\":", (unsigned)pkt->inner.next_header);
+			tl_json_str(out, tl_class_name(pkt->inner.f.cls));
+			tl_json_facts(out, &pkt->inner.f);
+		}
+		fputc('}', out);
+	}
 	fputs("}\n", out);
 }
 
@@ -305,6 +336,21 @@ static void tl_describe_l2tp(struct tl_sbuf *b, const struct pkt_facts *f)
 	tl_addf(b, " tunnel %u session %u", (unsigned)f->l2tp_tunnel, (unsigned)f->l2tp_session);
 }
 
+static void tl_describe_ppp(struct tl_sbuf *b, const struct pkt_facts *f)
+{
+	const char *proto = dissect_ppp_proto_name(f->ppp_proto);
+	const char *code = dissect_ppp_code_name(f->ppp_proto, f->ppp_code);
+
+	if (proto)
+		tl_addf(b, " ppp %s", proto);
+	else
+		tl_addf(b, " ppp 0x%04x", (unsigned)f->ppp_proto);
+	if (code)
+		tl_addf(b, " %s", code);
+	else if (f->ppp_code >= 0)
+		tl_addf(b, " code %d", f->ppp_code);
+}
+
 /* What follows the class name: the few facts a person looks for first. */
 static void tl_describe_tail(struct tl_sbuf *b, const struct pkt_facts *f)
 {
@@ -315,7 +361,11 @@ static void tl_describe_tail(struct tl_sbuf *b, const struct pkt_facts *f)
 		tl_addf(b, " spi 0x%08" PRIx32 " seq %" PRIu32, f->esp_spi, f->esp_seq);
 		break;
 	case PKT_AH: tl_addf(b, " spi 0x%08" PRIx32 " seq %" PRIu32, f->ah_spi, f->ah_seq); break;
-	case PKT_L2TP: tl_describe_l2tp(b, f); break;
+	case PKT_L2TP:
+		tl_describe_l2tp(b, f);
+		if (f->has_ppp)
+			tl_describe_ppp(b, f);
+		break;
 	case PKT_ICMP:
 		tl_addf(b, " type %u code %u", (unsigned)f->icmp_type, (unsigned)f->icmp_code);
 		break;
@@ -356,4 +406,15 @@ void timeline_describe(char *buf, size_t len, const struct tl_packet *pkt, const
 	}
 	tl_addf(&b, "%s", tl_class_name(f->cls));
 	tl_describe_tail(&b, f);
+	if (pkt->inner.state == INNER_OK) {
+		const struct pkt_facts *in = &pkt->inner.f;
+		tl_addf(&b, " [inner");
+		if (in->has_ports)
+			tl_addf(&b, " %u>%u", (unsigned)in->sport, (unsigned)in->dport);
+		tl_addf(&b, " %s", tl_class_name(in->cls));
+		tl_describe_tail(&b, in);
+		tl_addf(&b, "]");
+	} else if (pkt->inner.state != INNER_NONE) {
+		tl_addf(&b, " [%s]", inner_state_text(&pkt->inner));
+	}
 }

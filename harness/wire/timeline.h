@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "wire/dissect.h"
+#include "wire/inner.h"
 
 struct tl_packet {
 	double t;                 /* seconds since the scenario started (capture timestamp) */
@@ -17,6 +18,7 @@ struct tl_packet {
 	uint32_t frame;           /* 1-based frame number in that link's pcap */
 	uint32_t wirelen;
 	struct pkt_facts f;
+	struct inner_view inner;  /* ESP: what it carried, when the run knows its SA (inner.h) */
 };
 
 struct timeline {
