@@ -144,6 +144,30 @@ static char **string_array(lua_State *L, int idx, const char *what)
 	return v;
 }
 
+/*
+** binds = { { "/src", "/dst" }, ... }: bind mounts for the child's private
+** mount namespace. The array lives in a userdata freed by the GC; the strings
+** are anchored in the argument table.
+*/
+static struct spawn_bind *bind_array(lua_State *L, int idx, size_t *count)
+{
+	lua_Integer n = (lua_Integer)luaL_len(L, idx);
+	struct spawn_bind *v = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof(*v), 0);
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_geti(L, idx, i) != LUA_TTABLE)
+			lx_error(L, "spawn: binds[%d] must be a table { source, destination }", (int)i);
+		lua_geti(L, -1, 1);
+		lua_geti(L, -2, 2);
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			lx_error(L, "spawn: binds[%d] must be { source, destination } (two paths)", (int)i);
+		v[i - 1].src = lua_tostring(L, -2);
+		v[i - 1].dst = lua_tostring(L, -1);
+		lua_pop(L, 3);
+	}
+	*count = (size_t)n;
+	return v;
+}
+
 static int register_proc(struct run *r, struct proc *p)
 {
 	if (r->nprocs == r->capprocs) {
@@ -160,8 +184,11 @@ static int register_proc(struct run *r, struct proc *p)
 }
 
 /*
-** core.spawn(node, { argv = {...}, env = {...}, log = path, run_dir = path, cwd = path })
+** core.spawn(node, { argv = {...}, env = {...}, log = path, run_dir = path, cwd = path,
+**                    binds = { { src, dst }, ... } })
 ** -> proc | nil, msg. node may be false to run in the runner's namespace.
+** run_dir is bound over /run and each of binds over its destination, in a
+** private mount namespace the child alone sees.
 */
 static int core_spawn(lua_State *L)
 {
@@ -184,6 +211,8 @@ static int core_spawn(lua_State *L)
 	o.argv = string_array(L, lua_absindex(L, -1), "argv");
 	if (lua_getfield(L, 2, "env") == LUA_TTABLE)
 		o.env = string_array(L, lua_absindex(L, -1), "env");
+	if (lua_getfield(L, 2, "binds") == LUA_TTABLE)
+		o.binds = bind_array(L, lua_absindex(L, -1), &o.nbinds);
 	lua_getfield(L, 2, "run_dir");
 	o.private_run = lua_tostring(L, -1);
 	lua_getfield(L, 2, "cwd");

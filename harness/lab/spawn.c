@@ -85,15 +85,22 @@ void spawn_forget(pid_t pid)
 		*c = children[--nchildren];
 }
 
-/* In the child: a private mount namespace whose /run is `dir` and whose /sys shows this netns. */
-static int private_mounts(const char *dir)
+/*
+** In the child: a private mount namespace whose /run is o->private_run (if
+** given), with o->binds mounted over their destinations, and whose /sys shows
+** this netns. Nothing here can outlive the child's namespace.
+*/
+static int private_mounts(const struct spawn_opts *o)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
-	if (mount(dir, "/run", NULL, MS_BIND, NULL) < 0)
+	if (o->private_run != NULL && mount(o->private_run, "/run", NULL, MS_BIND, NULL) < 0)
 		return -1;
+	for (size_t i = 0; i < o->nbinds; i++)
+		if (mount(o->binds[i].src, o->binds[i].dst, NULL, MS_BIND, NULL) < 0)
+			return -1;
 	/* sysfs shows the devices of the namespace that mounts it. */
 	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
@@ -117,10 +124,20 @@ static char **merged_env(char *const *extra)
 	return env;
 }
 
+/* What the child reports when it cannot exec: errno and the step that failed. */
+struct report {
+	int err;
+	int step;
+};
+
+static const char *const steps[] = { "", "entering the node's namespace: ", "private mounts (/run, binds): ",
+                                     "changing directory: ", "" };
+
 static void child_exec(const struct spawn_opts *o, int report)
 {
 	sigset_t none;
 	int in = o->stdin_fd;
+	struct report rep = { 0, 1 };
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -128,10 +145,13 @@ static void child_exec(const struct spawn_opts *o, int report)
 	setsid();   /* a terminal's ^C goes to the runner, which stops daemons in order */
 	if (o->netns >= 0 && setns(o->netns, CLONE_NEWNET) < 0)
 		goto fail;
-	if (o->private_run != NULL && private_mounts(o->private_run) < 0)
+	rep.step = 2;
+	if ((o->private_run != NULL || o->nbinds > 0) && private_mounts(o) < 0)
 		goto fail;
+	rep.step = 3;
 	if (o->cwd != NULL && chdir(o->cwd) < 0)
 		goto fail;
+	rep.step = 4;
 	if (in < 0)
 		in = open("/dev/null", O_RDONLY);
 	if (in < 0 || dup2(in, 0) < 0 || dup2(o->out_fd, 1) < 0 || dup2(o->out_fd, 2) < 0)
@@ -145,16 +165,17 @@ static void child_exec(const struct spawn_opts *o, int report)
 	if (env == NULL)
 		goto fail;
 	execvpe(o->argv[0], o->argv, env);
-fail:;
-	int e = errno;
-	if (write(report, &e, sizeof(e)) < 0)
+fail:
+	rep.err = errno;
+	if (write(report, &rep, sizeof(rep)) < 0)
 		_exit(127);
 	_exit(127);
 }
 
 pid_t spawn_start(const struct spawn_opts *o, char *err, size_t errlen)
 {
-	int report[2], e = 0;
+	int report[2];
+	struct report rep = { 0, 0 };
 	pid_t pid;
 
 	if (pipe2(report, O_CLOEXEC) < 0) {
@@ -176,18 +197,20 @@ pid_t spawn_start(const struct spawn_opts *o, char *err, size_t errlen)
 	}
 	close(report[1]);
 	ssize_t r;
-	while ((r = read(report[0], &e, sizeof(e))) < 0 && errno == EINTR)
+	while ((r = read(report[0], &rep, sizeof(rep))) < 0 && errno == EINTR)
 		;
 	close(report[0]);
 	if (track(pid) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (r == (ssize_t)sizeof(e)) {
+	if (r == (ssize_t)sizeof(rep)) {
 		int status;
 		waitpid(pid, &status, 0);
 		spawn_forget(pid);
-		snprintf(err, errlen, "cannot start %s: %s", o->argv[0], strerror(e));
+		if (rep.step < 0 || rep.step > 4)
+			rep.step = 0;
+		snprintf(err, errlen, "cannot start %s: %s%s", o->argv[0], steps[rep.step], strerror(rep.err));
 		return -1;
 	}
 	return pid;

@@ -11,11 +11,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* A bind mount made in the child's private mount namespace: src over dst. */
+struct spawn_bind {
+	const char *src;
+	const char *dst;
+};
+
 struct spawn_opts {
 	char *const *argv;          /* argv[0] is looked up in PATH */
 	char *const *env;           /* extra NAME=value entries added to the runner's environment, may be NULL */
 	int netns;                  /* namespace fd to enter, or -1 to stay */
 	const char *private_run;    /* directory bound over /run in a new mount namespace, or NULL */
+	const struct spawn_bind *binds;   /* more bind mounts in that namespace (one is made without private_run) */
+	size_t nbinds;
 	const char *cwd;            /* or NULL */
 	int stdin_fd;               /* or -1 for /dev/null */
 	int out_fd;                 /* stdout and stderr go here (a pipe or a file) */
