@@ -192,6 +192,11 @@ static void check_cut(const struct input *in, const struct pkt_facts *full)
 	if (rc == PKT_TRUNCATED)
 		return;
 	check(rc == full->cls, "a shorter capture changed the verdict (not to truncated)", &f);
+	/* How much of the ESP payload was captured is the one fact a cut may change. */
+	check(f.esp_off == full->esp_off && f.esp_len <= full->esp_len && (!f.esp_whole || full->esp_whole),
+	      "a shorter capture moved the ESP payload", &f);
+	f.esp_len = full->esp_len;
+	f.esp_whole = full->esp_whole;
 	check(memcmp(&f, full, sizeof(f)) == 0, "a shorter capture changed the facts", &f);
 }
 
@@ -256,5 +261,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(dissect_frame(in.frame, in.caplen, in.wirelen, in.linktype, NULL) == rc,
 	      "a NULL out changes the class", &f);
 	check_cut(&in, &f);
+	if (f.cls == PKT_ESP || f.cls == PKT_ESP_UDP)
+		check(f.esp_off + f.esp_len <= in.caplen && f.esp_len >= 8, "ESP payload outside the capture", &f);
+	/* The same bytes as a decrypted payload: byte 1 stands for the next header. */
+	rc = dissect_inner(in.frame, in.caplen, data[1], &f, &again);
+	check(rc == again.cls && (unsigned)rc < PKT_CLASS_COUNT, "dissect_inner: class", &again);
+	check(data[1] == 4 || (again.has_ip && again.proto == data[1] && again.src == f.src),
+	      "dissect_inner: transport mode keeps the outer addresses", &again);
+	check_transport(&again);
+	check_fields(&again);
 	return 0;
 }

@@ -955,6 +955,49 @@ static void test_names(void)
 	ok(!dissect_ike_exchange_known("ike_sa_init"), "exchange names are case-sensitive");
 }
 
+/* PPP inside L2TP data: address/control present or not, compressed protocol, control codes, cut frames. */
+static void test_l2tp_ppp(void)
+{
+	static const struct { const char *name; uint8_t ppp[6]; size_t n; int cls, proto, code; } cases[] = {
+		{ "LCP Configure-Request", { 0xff, 0x03, 0xc0, 0x21, 0x01, 0x07 }, 6, PKT_L2TP, 0xc021, 1 },
+		{ "IPCP Configure-Ack without FF 03", { 0x80, 0x21, 0x02, 0x01 }, 4, PKT_L2TP, 0x8021, 2 },
+		{ "CHAP Success", { 0xff, 0x03, 0xc2, 0x23, 0x03, 0x01 }, 6, PKT_L2TP, 0xc223, 3 },
+		{ "compressed IPv4 protocol", { 0x21, 0x45, 0x00 }, 3, PKT_L2TP, 0x0021, -1 },
+		{ "IPv4 has no code", { 0xff, 0x03, 0x00, 0x21, 0x45 }, 5, PKT_L2TP, 0x0021, -1 },
+		{ "LCP without its code", { 0xff, 0x03, 0xc0, 0x21 }, 4, PKT_INVALID, 0, 0 },
+		{ "only FF", { 0xff }, 1, PKT_INVALID, 0, 0 },
+	};
+	uint8_t f[MAXF], pl[64];
+	struct pkt_facts o;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char what[128];
+		size_t off = put16(pl, 0, 0x0002);      /* data, no length */
+		off = put16(pl, off, 3);
+		off = put16(pl, off, 4);
+		memcpy(pl + off, cases[i].ppp, cases[i].n);
+		size_t n = udp_frame(f, 1701, 1701, pl, off + cases[i].n);
+		snprintf(what, sizeof(what), "ppp: %s: class", cases[i].name);
+		is_int(run(f, n, &o), cases[i].cls, what);
+		if (cases[i].cls != PKT_L2TP) {
+			snprintf(what, sizeof(what), "ppp: %s: no PPP facts", cases[i].name);
+			ok(!o.has_ppp, what);
+			continue;
+		}
+		snprintf(what, sizeof(what), "ppp: %s: protocol and code", cases[i].name);
+		ok(o.has_ppp && o.ppp_proto == cases[i].proto && o.ppp_code == cases[i].code, what);
+	}
+	is_str(dissect_ppp_proto_name(0xc021), "LCP", "ppp: LCP's name");
+	is_int(dissect_ppp_proto_by_name("ipcp"), 0x8021, "ppp: IPCP by name, any case");
+	is_str(dissect_ppp_code_name(0xc223, 1), "Challenge", "ppp: CHAP's code 1");
+	is_str(dissect_ppp_code_name(0x8021, 1), "Configure-Request", "ppp: IPCP's code 1");
+	ok(dissect_ppp_code_name(0x0021, 1) == NULL, "ppp: IPv4 has no codes");
+	is_int(dissect_ppp_code_by_name("Echo-Reply"), 10, "ppp: Echo-Reply by name");
+	is_int(dissect_icmp_type_by_name("dest-unreach"), 3, "icmp: dest-unreach by name");
+	is_str(dissect_icmp_type_name(8), "echo-request", "icmp: type 8's name");
+	is_int(dissect_icmp_type_by_name("nonsense"), -1, "icmp: an unknown name");
+}
+
 int main(void)
 {
 	test_ikev2_sa_init();
@@ -965,6 +1008,7 @@ int main(void)
 	test_esp_ah();
 	test_l2tp_control();
 	test_l2tp_data_and_bad();
+	test_l2tp_ppp();
 	test_icmp_tcp_other();
 	test_fragments();
 	test_link();

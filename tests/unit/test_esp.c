@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "wire/esp.h"
+#include "wire/inner.h"
 #include "unit.h"
 
 #define MAXP 2048
@@ -618,6 +619,134 @@ static void test_tshark(void)
 		ok(0, "tshark: temporary folder removed");
 }
 
+
+/* ---- the decrypted view: keyring and inner_decode ------------------------ */
+
+/* An Ethernet + IPv4 + UDP 4500 frame around esp[0..len); returns the frame length. */
+static size_t natt_frame(uint8_t *f, const uint8_t *esp, size_t len)
+{
+	static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00 };
+	size_t ip_len = 20 + 8 + len;
+	uint8_t ip[20] = { 0x45, 0, (uint8_t)(ip_len >> 8), (uint8_t)ip_len, 0, 9, 0, 0, 64, 17, 0, 0,
+	                   203, 0, 113, 1, 203, 0, 113, 2 };
+	uint8_t udp[8] = { 0x11, 0x94, 0x11, 0x94, (uint8_t)((8 + len) >> 8), (uint8_t)(8 + len), 0, 0 };
+
+	memcpy(f, eth, 14);
+	memcpy(f + 14, ip, 20);
+	memcpy(f + 34, udp, 8);
+	memcpy(f + 42, esp, len);
+	return 42 + len;
+}
+
+/* An L2TP SCCRQ (message type AVP only) in UDP 1701 -> 1701: transport mode's ESP payload. */
+static size_t l2tp_sccrq_udp(uint8_t *b)
+{
+	static const uint8_t msg[] = {
+		0x06, 0xa5, 0x06, 0xa5, 0x00, 0x1c, 0x00, 0x00,               /* UDP 1701 > 1701, len 28 */
+		0xc8, 0x02, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,   /* T L S, len 20 */
+		0x80, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,               /* Message Type: SCCRQ */
+	};
+	memcpy(b, msg, sizeof(msg));
+	return sizeof(msg);
+}
+
+static int refreshes;
+static struct esp_sa late_sa;
+
+/* A key source that knows late_sa only from its second call on. */
+static int late_refresh(void *ctx, struct esp_keyring *kr)
+{
+	(void)ctx;
+	return ++refreshes >= 2 ? esp_keyring_add(kr, &late_sa, 0) : 0;
+}
+
+static void test_inner(void)
+{
+	struct esp_sa sa = make_sa(ESP_ENCR_AES_CBC_128, ESP_INTEG_HMAC_SHA256_128, 0x5a5a0001);
+	struct esp_sa wrong = sa;
+	struct esp_keyring kr;
+	struct pkt_facts outer;
+	struct inner_view v;
+	uint8_t payload[64], esp[MAXP], frame[MAXP];
+	size_t plen = l2tp_sccrq_udp(payload), elen, flen;
+
+	esp_keyring_init(&kr);
+	elen = build_esp(&sa, 1, payload, plen, 17, NULL, esp);
+	flen = natt_frame(frame, esp, elen);
+	is_int(dissect_frame(frame, flen, flen, DISSECT_LINK_EN10MB, &outer), PKT_ESP_UDP, "inner: an ESP-in-UDP frame");
+	is_int(outer.esp_off, 42, "inner: the ESP bytes start after the UDP header");
+	is_int(outer.esp_len, elen, "inner: all of them captured");
+
+	inner_decode(&kr, frame, flen, &outer, &v);
+	is_int(v.state, INNER_NO_KEY, "inner: no SA known: no key");
+	is_str(inner_state_text(&v), "no key", "inner: its text");
+
+	is_int(esp_keyring_add(&kr, &sa, 0), 1, "keyring: an SA is added");
+	is_int(esp_keyring_add(&kr, &sa, 0), 0, "keyring: the same SA twice is kept once");
+	inner_decode(&kr, frame, flen, &outer, &v);
+	is_int(v.state, INNER_OK, "inner: decrypted with the right key");
+	is_int(v.next_header, 17, "inner: transport mode, UDP");
+	is_int(v.f.cls, PKT_L2TP, "inner: L2TP inside");
+	is_int(v.f.l2tp_msgtype, 1, "inner: SCCRQ");
+	ok(v.f.src == outer.src && v.f.dst == outer.dst && v.f.dport == 1701,
+	   "inner: transport mode keeps the outer addresses, port 1701");
+
+	/* A given SA with another key wins: the packet is undecryptable, no facts invented. */
+	wrong.auth_key[0] ^= 1;
+	is_int(esp_keyring_add(&kr, &wrong, 1), 1, "keyring: a given SA of the same SPI");
+	ok(esp_keyring_find(&kr, sa.spi) == &kr.sa[1], "keyring: the given SA is found first");
+	inner_decode(&kr, frame, flen, &outer, &v);
+	is_int(v.state, INNER_FAILED, "inner: the wrong key fails");
+	is_int(v.status, ESP_BAD_ICV, "inner: on the ICV");
+	is_str(inner_state_text(&v), "undecryptable (ICV mismatch: wrong key or altered packet)", "inner: undecryptable");
+	ok(v.f.cls == 0 && v.f.has_ip == 0 && v.f.l2tp_msgtype == 0, "inner: no facts from a failed decryption");
+
+	/* The Wireshark file names the given SA only (the learned one is overridden), with "*" addresses. */
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *mf = open_memstream(&text, &tlen);
+	is_int(esp_keyring_write_wireshark(&kr, mf), 0, "keyring: esp_sa written");
+	fclose(mf);
+	ok(strncmp(text, "\"IPv4\",\"*\",\"*\",\"0x5a5a0001\",\"AES-CBC [RFC3602]\"", 46) == 0,
+	   "keyring: wildcard addresses, the SPI and the cipher");
+	ok(strchr(text, '\n') == text + strlen(text) - 1, "keyring: one line: the overridden SA left out");
+	free(text);
+	esp_keyring_free(&kr);
+
+	/* A capture cut short: truncated, never decrypted. */
+	esp_keyring_init(&kr);
+	esp_keyring_add(&kr, &sa, 0);
+	dissect_frame(frame, flen - 5, flen, DISSECT_LINK_EN10MB, &outer);
+	inner_decode(&kr, frame, flen - 5, &outer, &v);
+	ok(v.state == INNER_FAILED && v.status == ESP_TRUNCATED, "inner: a cut capture is truncated, not decrypted");
+
+	/* Tunnel mode: the inner IPv4 packet's own addresses. */
+	static const uint8_t ping[28] = { 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 99, 0, 1, 10, 1, 0, 1,
+	                                  8, 0, 0, 0, 0, 1, 0, 1 };
+	elen = build_esp(&sa, 2, ping, sizeof(ping), 4, NULL, esp);
+	flen = natt_frame(frame, esp, elen);
+	dissect_frame(frame, flen, flen, DISSECT_LINK_EN10MB, &outer);
+	inner_decode(&kr, frame, flen, &outer, &v);
+	ok(v.state == INNER_OK && v.next_header == 4 && v.f.cls == PKT_ICMP && v.f.icmp_type == 8 &&
+	   v.f.src == (10u << 24 | 99u << 16 | 1) && v.f.dst == (10u << 24 | 1u << 16 | 1),
+	   "inner: tunnel mode, the inner ICMP echo request and its addresses");
+	inner_decode(&kr, frame, flen, &(struct pkt_facts){ .cls = PKT_UDP }, &v);
+	is_int(v.state, INNER_NONE, "inner: nothing for a packet that is not ESP");
+	esp_keyring_free(&kr);
+
+	/* An unknown SPI asks the key source once per packet; an SA it learns late is used. */
+	esp_keyring_init(&kr);
+	late_sa = sa;
+	kr.refresh = late_refresh;
+	inner_decode(&kr, frame, flen, &outer, &v);
+	ok(v.state == INNER_NO_KEY && refreshes == 1, "inner: refresh asked, nothing learned: no key");
+	inner_decode(&kr, frame, flen, &outer, &v);
+	ok(v.state == INNER_OK && refreshes == 2, "inner: refresh learns the SA: decrypted");
+	inner_decode(&kr, frame, flen, &outer, &v);
+	is_int(refreshes, 2, "inner: a known SPI asks no more");
+	esp_keyring_free(&kr);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -633,5 +762,6 @@ int main(void)
 	test_misuse();
 	test_writer();
 	test_tshark();
+	test_inner();
 	return unit_done();
 }

@@ -649,6 +649,55 @@ static void test_filter_kinds(void)
 	ok(match(&f, ka) && !match(&f, espu), "filter class: +/-");
 }
 
+/* inner, icmp, ppp, ppp_code: the decrypted view's states and the inner filter. */
+static void test_filter_inner(void)
+{
+	struct pkt_filter f, in;
+	struct tl_packet ok_p = mk_esp_udp(1, WAN, 0x10, 1), bad = mk_esp_udp(1, WAN, 0x11, 1);
+	struct tl_packet nokey = mk_esp_udp(1, WAN, 0x12, 1), plain = mk_udp(1, WAN, 1701, 1701);
+
+	ok_p.inner.state = INNER_OK;
+	ok_p.inner.f = mk_l2tp(1, WAN, 0, 0).f;
+	ok_p.inner.f.has_ppp = 1;
+	ok_p.inner.f.ppp_proto = 0xc021;
+	ok_p.inner.f.ppp_code = 1;
+	bad.inner.state = INNER_FAILED;
+	bad.inner.status = ESP_BAD_ICV;
+	nokey.inner.state = INNER_NO_KEY;
+
+	f = flt(PF_INNER);
+	f.inner = PF_INNER_DECRYPTED;
+	ok(match(&f, ok_p) && !match(&f, bad) && !match(&f, nokey) && !match(&f, plain),
+	   "filter inner=decrypted: only a decrypted ESP packet");
+	f.inner = PF_INNER_UNDECRYPTABLE;
+	ok(match(&f, bad) && !match(&f, ok_p) && !match(&f, nokey), "filter inner=undecryptable: +/-");
+	f.inner = PF_INNER_NO_KEY;
+	ok(match(&f, nokey) && !match(&f, bad) && !match(&f, plain), "filter inner=no-key: +/-");
+
+	in = flt(PF_PPP | PF_PPP_CODE);
+	in.ppp = 0xc021;
+	in.ppp_code = 1;
+	f = flt(PF_INNER);
+	f.inner = PF_INNER_DECRYPTED;
+	f.inner_filter = &in;
+	ok(match(&f, ok_p), "filter inner={ppp=LCP ppp_code=Configure-Request}: matches the inner packet");
+	ok(!match(&f, bad), "filter inner={...}: never an undecryptable packet");
+	in.ppp_code = 2;
+	ok(!match(&f, ok_p), "filter inner={ppp_code=Configure-Ack}: not a Configure-Request");
+	ok(!match(&in, ok_p), "filter ppp=...: the outer ESP packet has no PPP");
+	is_str(describe(&f), "inner={ppp=LCP ppp_code=Configure-Ack}", "describe inner filter");
+
+	f = flt(PF_ICMP);
+	f.icmp = 8;
+	struct tl_packet echo = mk(1, WAN, PKT_ICMP);
+	echo.f.proto = 1;
+	echo.f.icmp_type = 8;
+	ok(match(&f, echo) && !match(&f, plain), "filter icmp=echo-request: +/-");
+	f.icmp = 0;
+	ok(!match(&f, echo) && !match(&f, plain), "filter icmp=echo-reply: neither");
+	is_str(describe(&f), "icmp=echo-reply", "describe icmp");
+}
+
 static void test_filter_describe(void)
 {
 	struct pkt_filter f = flt(PF_LINK | PF_IKE | PF_SPORT);
@@ -1069,6 +1118,7 @@ int main(void)
 	test_filter_fields();
 	test_filter_ike();
 	test_filter_kinds();
+	test_filter_inner();
 	test_filter_describe();
 	test_window();
 	test_seen();
