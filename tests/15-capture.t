@@ -86,7 +86,7 @@ check_pcaps wire pair seg
 
 # ---- (b) home NAT: both directions of IKE on both veth links ----
 
-run nat scenarios/nat/ikev2-home-nat.lua
+run nat scenarios/ports/03-nat-moves-ike-to-4500.lua
 is "$(cat "$tmp/nat.rc")" 0 "nat: the scenario passes"
 for link in wan lan; do
 	is "$(count_lines "$dir/$link.pcap" 'udp port 500' 'ikev2_init\[I\]')" 1 "nat: $link.pcap has the IKE_SA_INIT request once"

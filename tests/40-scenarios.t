@@ -1,7 +1,7 @@
 #!/bin/bash
 # One scenario, one meaning: every bundled scenario through each backend.
 #   - --backend vm: the whole set in one VM boot; every scenario passes, each
-#     on the vm backend. blocked-4500's time bound (issue 7, item 8) is its
+#     on the vm backend. ports/12-blocked-4500's time bound (issue 7, item 8) is its
 #     own point here.
 #   - --backend auto: what the host can run runs there (the userspace data
 #     plane scenarios on a host without kernel ESP), the rest in one VM boot;

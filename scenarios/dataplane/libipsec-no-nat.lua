@@ -3,7 +3,7 @@
 -- payloads and claims the other is behind a NAT. IKE moves from udp/500 to
 -- udp/4500 although nothing rewrites addresses, and ESP never appears as IP
 -- protocol 50. The same exchange on the kernel data plane stays on 500 with
--- raw ESP (ipsec/raw-esp-no-nat.lua).
+-- raw ESP (ports/02-no-nat-esp-is-protocol-50.lua).
 local net = vpnlab.start("direct")
 local wire = net.links.net
 

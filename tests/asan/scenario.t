@@ -10,7 +10,7 @@ results=${VPNLAB_RESULTS:-results}
 build-asan/vpnlab run --results "$results" scenarios/dataplane/nat-rebind-libipsec.lua \
 	| sed -e '/^TAP version/d' -e '/^1\.\./d' -e 's/^\(\(not \)\{0,1\}ok\) 1 /\1 1 /'
 host=${PIPESTATUS[0]}
-build-asan/vpnlab run --backend vm --results "$results" scenarios/ipsec/raw-esp-no-nat.lua \
+build-asan/vpnlab run --backend vm --results "$results" scenarios/ports/02-no-nat-esp-is-protocol-50.lua \
 	| sed -e '/^TAP version/d' -e '/^1\.\./d' -e 's/^\(\(not \)\{0,1\}ok\) 1 /\1 2 /'
 vm=${PIPESTATUS[0]}
 echo "1..2"

@@ -1,11 +1,15 @@
--- IKEv2 from a client behind two NATs: its home router (CPE) and the
--- carrier's CGNAT (topologies/cgnat.lua). NAT detection floats IKE to
--- udp/4500 through both; the gateway sees only the carrier's pool address,
--- and every outside port the carrier used for this subscriber lies in its
--- deterministic block. A second subscriber leaves from another block.
--- Both ends use the userspace data plane (dataplane = "libipsec"): it runs on the host.
+-- Fact 5: double NAT / carrier-grade NAT: the same transition through both
+-- NATs. IKEv2 from a client behind two NATs: its home router (CPE) and the
+-- carrier's CGNAT (topologies/cgnat.lua). NAT detection floats IKE from
+-- udp/500 to udp/4500, and the same 500-then-4500 story is seen on the home
+-- LAN, on the carrier's access network and on the internet; ESP travels in
+-- UDP through both NATs, never raw. The gateway sees only the carrier's pool
+-- address, and every outside port the carrier used for this subscriber lies
+-- in its deterministic block. A second subscriber leaves from another block.
+-- Kernel data plane (the NAT detection is real, not faked as the userspace
+-- data plane does): it runs in the VM on a host without kernel ESP.
 local net = vpnlab.start("cgnat")
-local carrier, internet, access = net.nodes.carrier, net.links.internet, net.links.access
+local carrier, internet, access, lan = net.nodes.carrier, net.links.internet, net.links.access, net.links.lan
 local gw_addr = net.nodes.gateway:addr("internet")
 local sub1, sub2 = net.nodes.cpe:addr("access"), net.nodes.cpe2:addr("access")
 local block1, block2 = carrier:cgnat_block(sub1), carrier:cgnat_block(sub2)
@@ -13,10 +17,10 @@ print(string.format("subscriber %s: %s ports %d-%d; subscriber %s: %s ports %d-%
                     block1.lo, block1.hi, sub2, block2.addr, block2.lo, block2.hi))
 
 local gw = net.nodes.gateway:strongswan{
-  psk = "cgnat", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32", dataplane = "libipsec",
+  psk = "cgnat", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
 }
 local client = net.nodes.client:strongswan{
-  psk = "cgnat", remote = gw_addr, vip = true, remote_ts = "10.1.0.1/32", dataplane = "libipsec",
+  psk = "cgnat", remote = gw_addr, vip = true, remote_ts = "10.1.0.1/32",
 }
 client:initiate()
 vpnlab.ok(client:await("established", 10), "the tunnel through CPE and CGNAT is established")
@@ -25,6 +29,13 @@ vpnlab.is(net.nodes.client:exec{ "ping", "-c", "2", "-i", "0.2", "-W", "2", "10.
 
 internet:transition({ udp = 500 }, { udp = 4500 }, { desc = "internet: IKE floats from 500 to 4500" })
 access:transition({ udp = 500 }, { udp = 4500 }, { desc = "access: IKE floats from 500 to 4500" })
+lan:transition({ udp = 500 }, { udp = 4500 }, { desc = "lan: IKE floats from 500 to 4500" })
+internet:seen{ ike = "IKE_SA_INIT", sport = 500, response = true, dst = block1.addr,
+               desc = "internet: IKE_SA_INIT answered from 500 (its NAT detection payloads reveal the NATs)" }
+internet:never{ ike = "IKE_AUTH", udp = 500, desc = "internet: IKE_AUTH already on 4500" }
+lan:seen{ esp = "udp", src = net.nodes.client:addr("lan"), desc = "lan: the client encapsulates ESP itself" }
+access:seen{ esp = "udp", src = sub1, desc = "access: ESP in UDP from the CPE's 100.64 address" }
+net.all:never{ esp = "raw", desc = "no raw ESP (protocol 50) on any link" }
 internet:seen{ esp = "udp", src = block1.addr, dport = 4500, desc = "internet: ESP in UDP from the carrier's pool address" }
 internet:never{ src = "100.64.0.0/10", desc = "internet: no shared-space (100.64/10) source" }
 internet:never{ src = "192.168.0.0/16", desc = "internet: no home LAN source" }
@@ -36,6 +47,10 @@ vpnlab.ok(sa.remote_port and sa.remote_port >= block1.lo and sa.remote_port <= b
           string.format("the gateway's IKE SA port %s is in the subscriber's block %d-%d",
                         tostring(sa.remote_port), block1.lo, block1.hi))
 vpnlab.ok(sa.nat_remote, "the gateway detects the NAT in front of the client")
+local csa = client:sas()[1] or {}
+vpnlab.ok(csa.nat_local and not csa.nat_fake, "the client detected itself behind a real NAT (not faked)")
+local child = sa.children and sa.children[1]
+vpnlab.ok(child and child.encap, "the CHILD_SA is UDP-encapsulated")
 
 -- The second subscriber: one UDP flow to the gateway.
 net.nodes.client2:exec{ "bash", "-c", "echo hi > /dev/udp/" .. gw_addr .. "/9002" }

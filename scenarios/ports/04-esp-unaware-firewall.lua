@@ -1,3 +1,5 @@
+-- Fact 4: a stateful firewall that does not track ESP breaks the data path
+-- although IKE completes; encapsulation in udp/4500 restores it.
 -- An ESP-unaware stateful firewall (no NAT): it passes udp/500 and udp/4500
 -- but drops IP protocol 50. Two road warriors sit behind it. The first uses
 -- plain ESP: IKE completes, so both ends believe the tunnel is up, yet no
@@ -8,7 +10,7 @@ local net = vpnlab.start("firewalled", { nodes = { fw = { firewall = { esp = "dr
 local lan, wan = net.links.lan, net.links.wan
 local gw_addr = net.nodes.gateway:addr("wan")
 
-net.nodes.gateway:strongswan{
+local gw = net.nodes.gateway:strongswan{
   psk = "fw-secret", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32",
 }
 local plain = net.nodes.client:strongswan{
@@ -31,8 +33,19 @@ vpnlab.ok(ping("client") ~= 0, "plain ESP: no data gets through the tunnel")
 vpnlab.is(ping("client2"), 0, "forced encapsulation: data flows through the tunnel")
 
 local client_addr, client2_addr = net.nodes.client:addr("lan"), net.nodes.client2:addr("lan")
-lan:seen{ esp = "raw", src = client_addr, desc = "lan: the plain client sends ESP as protocol 50" }
+wan:seen{ ike = "IKE_AUTH", response = true, dst = client_addr, desc = "wan: the plain client's IKE_AUTH is answered" }
+lan:count({ esp = "raw", src = client_addr }, { min = 3, desc = "lan: the plain client sends its pings as protocol 50" })
 wan:never{ esp = "raw", desc = "wan: the firewall let no protocol 50 through" }
 wan:never{ esp = "udp", src = client_addr, desc = "wan: the plain client never encapsulated its ESP" }
-wan:seen{ esp = "udp", src = client2_addr, desc = "wan: the encapsulating client's ESP crosses in UDP" }
+wan:count({ esp = "udp", src = client2_addr }, { min = 3, desc = "wan: the encapsulating client's pings cross in UDP" })
+wan:count({ esp = "udp", dst = client2_addr, sport = 4500 }, { min = 3,
+          desc = "wan: and the gateway's replies come back in UDP 4500" })
 vpnlab.is(plain:state(), "established", "the plain client still believes its tunnel is up")
+
+local encap_of = {}
+for _, sa in ipairs(gw:sas()) do
+  local child = sa.children[1]
+  if child then encap_of[sa.remote_host] = child.encap end
+end
+vpnlab.is(encap_of[client_addr], false, "the gateway's CHILD_SA for the plain client is raw ESP")
+vpnlab.is(encap_of[client2_addr], true, "the gateway's CHILD_SA for the other is UDP-encapsulated")
