@@ -83,10 +83,12 @@ asan: asan-build vm
 bench: all
 	./tests/bench/run
 
+# The default suite: the IPsec/L2TP port facts (scenarios/ports/), --backend
+# auto. Every bundled scenario: ./vpnlab run scenarios/
 run:
 	$(MAKE) -j$(JOBS) all
 	./vpnlab vm prepare
-	./vpnlab run scenarios/
+	./vpnlab run scenarios/ports/
 
 # DEPS_INSTALL: tests/05-fresh-make.t replaces it to play a fresh machine.
 DEPS_INSTALL ?= apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
