@@ -13,9 +13,14 @@
 --   firewall = { stateful = true, outside = "wan" }
 --                                      connection tracking: replies pass, nothing new
 --                                      comes in from "outside" (default: the NAT's outside)
--- A block or allow rule is { proto =, port =, sport =, dir = "in" | "out" }:
+--   firewall = { block_input = { {proto = "udp", port = 1701, ipsec = false} } }
+--                                      drop what is addressed to the node itself (hosts too):
+--                                      here L2TP that did not arrive under IPsec
+-- A block or allow rule is { proto =, port =, sport =, dir = "in" | "out", ipsec = }:
 -- port is the destination port, sport the source port, and dir ("in": arriving
--- on the outside link, "out": leaving by it) needs an outside link.
+-- on the outside link, "out": leaving by it) needs an outside link. ipsec = true
+-- matches only what arrived under an IPsec policy (nft's `meta ipsec exists`,
+-- iptables' `-m policy --dir in --pol ipsec`), ipsec = false only what did not.
 --
 -- Block rules live in one chain (filter_forward) so node:block/unblock can add
 -- and remove them mid-run. The allow list (filter_allow) and the ESP, ICMP and
@@ -66,6 +71,12 @@ local function match(name, rule, outside)
     if rule.sport then parts[#parts + 1] = string.format("%s sport %d", proto, rule.sport) end
   else
     parts[#parts + 1] = "meta l4proto " .. proto
+  end
+  if rule.ipsec ~= nil then
+    if type(rule.ipsec) ~= "boolean" then
+      error(string.format("node '%s': a firewall rule's ipsec must be true or false", name), 0)
+    end
+    parts[#parts + 1] = rule.ipsec and "meta ipsec exists" or "meta ipsec missing"
   end
   return table.concat(parts, " ")
 end
@@ -135,6 +146,20 @@ local function policy_chain(node, fw, outside)
   return table.concat(lines, "\n")
 end
 
+-- What is addressed to the node itself (block_input), or nil without it.
+local function input_chain(name, fw, outside)
+  if fw.block_input == nil then return nil end
+  local lines = {
+    "  chain filter_input {",
+    "    type filter hook input priority filter; policy accept;",
+  }
+  for _, rule in ipairs(fw.block_input) do
+    lines[#lines + 1] = string.format('    %s counter drop comment "block_input"', match(name, rule, outside))
+  end
+  lines[#lines + 1] = "  }"
+  return table.concat(lines, "\n")
+end
+
 -- IP fragments (a non-zero offset or the more-fragments bit), before defragmentation.
 local function fragment_chain(fw)
   if fw.fragments ~= "drop" then return nil end
@@ -162,6 +187,7 @@ function M.ruleset(name, node, env)
     chains[#chains + 1] = allow_chain(name, node, fw, outside)
     chains[#chains + 1] = policy_chain(node, fw, outside)
     chains[#chains + 1] = fragment_chain(fw)
+    chains[#chains + 1] = input_chain(name, fw, outside)
     out[#out + 1] = "table inet vpnlab {\n" .. table.concat(chains, "\n") .. "\n}"
   end
   if #out == 0 then return nil end

@@ -18,10 +18,10 @@ local NAT_FIELDS = { outside = "string", port_range = "string", mapping = "strin
                      port_preservation = "boolean", hairpin = "boolean", udp_timeout = "number",
                      pool = "table" }
 local FIREWALL_FIELDS = { block = "table", allow = "table", esp = "string", stateful = "boolean",
-                          outside = "string", fragments = "string", icmp = "string" }
+                          outside = "string", fragments = "string", icmp = "string", block_input = "table" }
 local CGNAT_FIELDS = { outside = "string", inside = "string", subscribers = "string", external = "any",
                        ports_per_subscriber = "number", port_base = "number", mapping = "string", filtering = "string" }
-local RULE_FIELDS = { proto = "string", port = "number", sport = "number", dir = "string" }
+local RULE_FIELDS = { proto = "string", port = "number", sport = "number", dir = "string", ipsec = "boolean" }
 local FORWARD_FIELDS = { proto = "string", port = "number", to = "string", to_port = "number" }
 local SNAT_FIELDS = { to = "string", outside = "string" }
 local TOP_FIELDS = { nodes = "table", links = "table", name = "string", description = "string" }
@@ -245,7 +245,7 @@ local function validate_node(t, name, node)
       fail(where_of(t, { "nodes", name, "firewall", "outside" }),
            "firewall of '%s': outside '%s' is not a link", name, outside)
     end
-    for _, list in ipairs({ "block", "allow" }) do
+    for _, list in ipairs({ "block", "allow", "block_input" }) do
       for i, rule in ipairs(node.firewall[list] or {}) do
         check_type(t, { "nodes", name, list }, rule, "table")
         check_fields(t, { "nodes", name, list }, rule, RULE_FIELDS, list .. " rule " .. i .. " of '" .. name .. "'")
