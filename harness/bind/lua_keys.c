@@ -103,7 +103,7 @@ static int core_esp_sa(lua_State *L)
 		uint8_t buf[ESP_KEY_MAX + ESP_SALT_LEN];
 		long n = hex_bytes(key, buf, sizeof(buf));
 		if (n != (long)(key_len + (gcm ? ESP_SALT_LEN : 0)))
-			return lx_error(L, "esp_sa: key must be %zu bytes of hex for %s%s", key_len + (gcm ? 4 : 0),
+			return lx_error(L, "esp_sa: key must be %d bytes of hex for %s%s", (int)(key_len + (gcm ? 4 : 0)),
 			                encr, gcm ? " (key and 4-byte salt)" : "");
 		memcpy(sa.key, buf, key_len);
 		sa.key_len = key_len;
@@ -120,7 +120,7 @@ static int core_esp_sa(lua_State *L)
 		sa.integ = integ_names[i].integ;
 		auth = field_string(L, "auth_key", 1);
 		if (hex_bytes(auth, sa.auth_key, sizeof(sa.auth_key)) != (long)integ_names[i].key_len)
-			return lx_error(L, "esp_sa: auth_key must be %zu bytes of hex for %s", integ_names[i].key_len,
+			return lx_error(L, "esp_sa: auth_key must be %d bytes of hex for %s", (int)integ_names[i].key_len,
 			                integ);
 		sa.auth_key_len = integ_names[i].key_len;
 	}

@@ -1,0 +1,2 @@
+local net = vpnlab.start("direct")
+net.links.net:seen{ inner = { ppp = "LPC" } }
