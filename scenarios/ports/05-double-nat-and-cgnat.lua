@@ -8,6 +8,7 @@
 -- in its deterministic block. A second subscriber leaves from another block.
 -- Kernel data plane (the NAT detection is real, not faked as the userspace
 -- data plane does): it runs in the VM on a host without kernel ESP.
+vpnlab.requires{ "esp" }   -- before the print below: the kernel data plane
 local net = vpnlab.start("cgnat")
 local carrier, internet, access, lan = net.nodes.carrier, net.links.internet, net.links.access, net.links.lan
 local gw_addr = net.nodes.gateway:addr("internet")

@@ -16,6 +16,7 @@
 --     even keyed for the NAT's address as the source it sees.
 -- AH exists only in kernel IPsec (the endpoints require it): it runs in the VM
 -- on a host without kernel AH.
+vpnlab.requires{ "esp", "ah" }   -- the endpoints' AH and the manual AH SAs
 local net = vpnlab.start("site-to-site-nat")
 local wan, isp, nat_wan, right_lan = net.links.wan, net.links.isp, net.links.nat_wan, net.links.right_lan
 local branch_addr, nat_addr = net.nodes.branch_gw:addr("isp"), net.nodes.nat:addr("nat_wan")
