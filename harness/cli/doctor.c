@@ -33,8 +33,8 @@ struct doctor_tool {
 static const struct doctor_tool doctor_tools[] = {
 	{ "charon", "/usr/lib/ipsec/charon", "strongswan-charon", "every IPsec scenario", DOCTOR_NEEDED },
 	{ "swanctl", NULL, "strongswan-swanctl", "every IPsec scenario", DOCTOR_NEEDED },
-	{ "xl2tpd", NULL, "xl2tpd", "L2TP scenarios", DOCTOR_OPTIONAL },
-	{ "pppd", NULL, "ppp", "L2TP scenarios", DOCTOR_OPTIONAL },
+	{ "xl2tpd", NULL, "xl2tpd", "node:l2tp (L2TP scenarios, scenarios/ports/07-09 and 13)", DOCTOR_OPTIONAL },
+	{ "pppd", NULL, "ppp", "node:l2tp (L2TP scenarios, scenarios/ports/07-09 and 13)", DOCTOR_OPTIONAL },
 	{ "qemu-system-x86_64", NULL, "qemu-system-x86", "the vm backend", DOCTOR_NEEDED },
 	{ "depmod", NULL, "kmod", "vpnlab vm prepare", DOCTOR_OPTIONAL },
 	{ "apt-get", NULL, "apt", "vpnlab vm prepare", DOCTOR_OPTIONAL },

@@ -194,6 +194,9 @@ local function etc_ppp(spec, etc)
   end
   write(etc .. "/chap-secrets", lines(s))
   write(etc .. "/pap-secrets", lines(s))
+  -- pppd warns about secrets others can read.
+  local p = core.spawn(false, { argv = { "chmod", "600", etc .. "/chap-secrets", etc .. "/pap-secrets" } })
+  if p then p:wait(5) end
 end
 
 local function exists(path)
@@ -301,17 +304,22 @@ local STATES = { ["ppp-up"] = true, down = true }
 
 -- Lines that mean a session changed: pppd's IPCP result and its end, xl2tpd's
 -- view of calls and tunnels.
-local CHANGES = { "IP address", "pppd exited", "Connection terminated", "closed to", "Disconnect",
-                  "Terminating", "Call established", "hung up", "Authentication failed", "authentication failed" }
+local CHANGES = { "IP address", "pppd exited", "Connection terminated", "closed to", "Call established",
+                  "authentication failed", "Authentication failed" }
+-- Lines after connect() that end a LAC's session attempt: its pppd gave up
+-- (authentication, LCP) or xl2tpd closed the call or the tunnel.
+local ENDS = { "authentication failed", "Connection terminated", "pppd exited", "closed to" }
 
-local function changed(line)
-  for _, p in ipairs(CHANGES) do if line:find(p, 1, true) then return true end end
+local function any(line, list)
+  for _, p in ipairs(list) do if line:find(p, 1, true) then return true end end
   return false
 end
 
 -- Wait until "ppp-up" (a PPP interface with both addresses) or "down" (none),
--- or seconds pass. Every line xl2tpd or pppd writes wakes the wait. On a LAC,
--- a pppd that exits after connect() ends a wait for "ppp-up" at once.
+-- or seconds pass. Every line xl2tpd or pppd writes wakes the wait; the PPP
+-- interfaces decide. On a LAC, a session attempt that ends after connect()
+-- (pppd failed to authenticate, the call or tunnel closed) ends a wait for
+-- "ppp-up" at once, with false.
 function L2tp:await(state, seconds)
   if not STATES[state] then
     core.raise("await: unknown state '" .. tostring(state) .. "' (ppp-up, down)")
@@ -319,25 +327,24 @@ function L2tp:await(state, seconds)
   local deadline = core.now() + (seconds or 10)
   local seen = self.proc:count()
   local function holds()
-    local n = #self:addresses()
-    return (state == "ppp-up") == (n > 0)
+    return (state == "ppp-up") == (#self:addresses() > 0)
   end
   if holds() then return true end
   while true do
     if not self.proc:alive() then return state == "down" end
     local left = deadline - core.now()
     if left <= 0 then return false end
-    if self.proc:wait_line(self.proc:count() + 1, left) then
-      local relevant = false
+    -- Lines that came while the last check ran count too: wait for the first unread one.
+    if self.proc:wait_line(seen + 1, left) then
+      local relevant, ended = false, false
       for i = seen + 1, self.proc:count() do
         local l = self.proc:line(i)
-        if changed(l) then relevant = true end
-        if state == "ppp-up" and self.lac and self.mark and l:find("pppd exited", 1, true) and i > self.mark then
-          if not holds() then return false end
-        end
+        relevant = relevant or any(l, CHANGES)
+        ended = ended or (self.lac and self.mark ~= nil and i > self.mark and any(l, ENDS))
       end
       seen = self.proc:count()
       if relevant and holds() then return true end
+      if ended and state == "ppp-up" then return false end
     end
   end
 end

@@ -37,3 +37,10 @@ wan:seen{ ike = "QUICK_MODE", dport = 4500, nonesp = true }
 wan:seen{ esp = "udp", dport = 4500 }
 wan:never{ esp = "raw" }
 wan:never{ udp = 1701, desc = "wan: no clear-text L2TP (udp/1701) ever" }
+-- Inside ESP (the decrypted view): the L2TP tunnel and session, then PPP.
+for _, m in ipairs({ "SCCRQ", "SCCRP", "SCCCN", "ICRQ", "ICRP", "ICCN" }) do
+  wan:seen{ esp = "udp", inner = { l2tp = m }, desc = "wan: L2TP " .. m .. " inside ESP in UDP 4500" }
+end
+for _, p in ipairs({ "LCP", "CHAP", "IPCP", "IPv4" }) do
+  wan:seen{ esp = "udp", inner = { ppp = p }, desc = "wan: PPP " .. p .. " inside L2TP inside ESP" }
+end
