@@ -1,19 +1,21 @@
 #!/bin/bash
 # L2TP endpoints (node:l2tp, xl2tpd + pppd) and the L2TP/IPsec port facts:
 #   - one VM boot (kernel ESP, L2TP and PPP): scenarios/ports/07, 08, 09 and
-#     13 pass every point; three scenarios BUILT TO FAIL fail exactly their
+#     13 pass every point; four scenarios BUILT TO FAIL fail exactly their
 #     marked points (tests/scenarios/fail-l2tp/): a wrong CHAP password (PPP
 #     never comes up, and the await ends when pppd gives up, not at its
 #     deadline), clear udp/1701 asserted on a WAN that carries L2TP only
-#     inside ESP, and L2TP without IPsec against `never{ udp = 1701 }`.
+#     inside ESP, L2TP without IPsec against `never{ udp = 1701 }`, and a
+#     LAC without IPsec against an LNS with require_ipsec (no PPP).
 #   - the generated files are in the results folder (xl2tpd.conf, pppd's
 #     options, the private /etc/ppp with its secrets readable by root only)
 #     and xl2tpd used the kernel's L2TP.
 #   - nothing outlives the run: no xl2tpd or pppd process, no /etc/ppp mount.
 #   - --backend host on a kernel without ESP/L2TP/PPP: the scenario is a SKIP
 #     saying how to run it.
-#   - bad input: an unknown field, a wrong type, an LNS without a pool are
-#     scenario errors at the user's file:line (these run on the host).
+#   - bad input: an unknown field, a wrong type, an LNS without a pool, an
+#     LNS field on a LAC are scenario errors at the user's file:line (these
+#     run on the host).
 #
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
 
@@ -23,7 +25,7 @@ TEST_NAME=45-l2tp
 P=scenarios/ports
 F=tests/scenarios/fail-l2tp
 good="$P/07-l2tp-ipsec-through-nat.lua $P/08-l2tp-server-behind-nat.lua $P/09-l2tp-only-under-ipsec-policy.lua $P/13-two-l2tp-clients-one-nat.lua"
-bad="$F/wrong-password.lua $F/clear-1701.lua $F/no-ipsec.lua"
+built_to_fail="$F/wrong-password.lua $F/clear-1701.lua $F/no-ipsec.lua $F/require-ipsec.lua"
 
 # The status of each test point of a subtest: "N ok" / "N not ok".
 points() {   # points OUTFILE SCENARIO
@@ -36,9 +38,9 @@ results_of() {   # results_of OUTFILE SCENARIO: its results folder
 
 # --- vm: every L2TP scenario in one boot -------------------------------------
 # shellcheck disable=SC2086
-"$VPNLAB" run --backend vm --results "$tmp/res" $good $bad >"$tmp/vm.out" 2>"$tmp/vm.err"
-is "$?" 1 "vm: exit 1 (three scenarios built to fail)"
-is "$(grep -c '^# vm: 7 scenarios for the VM: booting' "$tmp/vm.out")" 1 "vm: one boot for the seven scenarios"
+"$VPNLAB" run --backend vm --results "$tmp/res" $good $built_to_fail >"$tmp/vm.out" 2>"$tmp/vm.err"
+is "$?" 1 "vm: exit 1 (four scenarios built to fail)"
+is "$(grep -c '^# vm: 8 scenarios for the VM: booting' "$tmp/vm.out")" 1 "vm: one boot for the eight scenarios"
 for s in $good; do
 	total=$(points "$tmp/vm.out" "$s" | wc -l)
 	failed=$(points "$tmp/vm.out" "$s" | grep -c 'not ok')
@@ -54,6 +56,9 @@ is "$(points "$tmp/vm.out" "$F/clear-1701.lua" | grep 'not ok' | tr '\n' ' ')" "
 	"clear-1701: exactly point 3 (clear udp/1701 on the WAN) fails"
 is "$(points "$tmp/vm.out" "$F/no-ipsec.lua" | grep 'not ok' | tr '\n' ' ')" "3 not ok " \
 	"no-ipsec: exactly point 3 (never udp/1701) fails"
+is "$(points "$tmp/vm.out" "$F/require-ipsec.lua" | grep 'not ok' | tr '\n' ' ')" "1 not ok " \
+	"require-ipsec: exactly point 1 (PPP up without IPsec) fails; the LNS's rule dropped the clear SCCRQ"
+is "$(points "$tmp/vm.out" "$F/require-ipsec.lua" | wc -l)" 4 "require-ipsec: all four points ran"
 like "$(grep -A12 'not ok 3 - BUILT TO FAIL: no clear udp/1701' "$tmp/vm.out" | tr '\n' ' ')" 'udp.*1701' \
 	"no-ipsec: the diagnostic names the clear udp/1701 packet"
 
@@ -89,7 +94,7 @@ fi
 
 # --- bad input: scenario errors at the user's line ---------------------------
 for case in "error-unknown-field unknown field 'pasword'" "error-wrong-type users must be a table, not a string" \
-	"error-lns-no-pool an LNS needs pool"; do
+	"error-lns-no-pool an LNS needs pool" "error-role-field require_ipsec is an LNS field"; do
 	name=${case%% *}
 	want=${case#* }
 	"$VPNLAB" run --backend host --results "$tmp/$name" "$F/$name.lua" >"$tmp/$name.out" 2>&1

@@ -26,8 +26,9 @@ local LAC_NAME = "vpnlab"
 local FIELDS = {
   remote = "string", user = "string", password = "string", auth = "string",
   local_ip = "string", pool = "string", users = "table", mtu = "number", redial = "boolean",
+  require_ipsec = "boolean",
 }
-local LNS_ONLY = { local_ip = true, pool = true, users = true }
+local LNS_ONLY = { local_ip = true, pool = true, users = true, require_ipsec = true }
 local LAC_ONLY = { user = true, password = true, redial = true }
 local AUTHS = { chap = true, pap = true }
 
@@ -221,10 +222,22 @@ local function ensure_ppp(dir)
   end
 end
 
+-- require_ipsec: the LNS takes L2TP only from inside IPsec. An nftables input
+-- rule in the node drops udp/1701 that did not arrive under an IPsec policy
+-- (`meta ipsec missing`), as firewall.block_input with ipsec = false does.
+local REQUIRE_IPSEC = [[
+table inet vpnlab_l2tp {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    udp dport 1701 meta ipsec missing counter drop comment "l2tp require_ipsec"
+  }
+}
+]]
+
 local function start(node, spec)
   if type(spec) ~= "table" then core.raise("l2tp on '" .. node.name .. "': give a table: node:l2tp{ ... }") end
   check_spec(node.name, spec)
-  core.require("l2tp", "ppp")
+  if spec.require_ipsec then core.require("esp", "l2tp", "ppp") else core.require("l2tp", "ppp") end
   local lac = spec.remote ~= nil
   local dir = node:dir()
   local rundir = core.info().rundir .. "/" .. node.name .. "-xl2tpd"
@@ -243,6 +256,8 @@ local function start(node, spec)
     write(dir .. "/" .. name, text)
   end
 
+  if spec.require_ipsec then node:nft(REQUIRE_IPSEC) end
+
   local control = rundir .. "/xl2tpd/l2tp-control"
   os.remove(control)   -- a pipe left by an xl2tpd that died would look ready
   local proc, err = core.spawn(node.name, {
@@ -254,9 +269,9 @@ local function start(node, spec)
   if not core.wait_file(control, 10) or not proc:alive() then
     core.raise(string.format("xl2tpd on '%s' did not open its control pipe (see %s/xl2tpd.log)", node.name, dir))
   end
-  core.comment(string.format("%s: xl2tpd as %s (%s auth)", node.name,
+  core.comment(string.format("%s: xl2tpd as %s (%s auth%s)", node.name,
                              lac and ("LAC to " .. spec.remote) or ("LNS, PPP " .. spec.local_ip .. ", pool " .. spec.pool),
-                             spec.auth or "chap"))
+                             spec.auth or "chap", spec.require_ipsec and ", L2TP only inside IPsec" or ""))
   return setmetatable({ node = node, proc = proc, dir = dir, spec = spec, lac = lac, control = control,
                         role = lac and "lac" or "lns" }, L2tp)
 end
