@@ -285,7 +285,11 @@ function L2tp:_control(cmd)
     log = self.dir .. "/control.log",
   })
   if not p then core.raise(err) end
-  if p:wait(5) ~= 0 then core.raise("xl2tpd on '" .. self.node.name .. "': the control pipe took no command") end
+  local status = p:wait(5)
+  if status ~= 0 then
+    if status == nil then p:kill(9) end   -- blocked on a pipe nobody reads
+    core.raise("xl2tpd on '" .. self.node.name .. "': its control pipe took no command (see its log)")
+  end
 end
 
 -- LAC: dial the LNS (returns at once; await("ppp-up") waits for the outcome).
