@@ -88,7 +88,8 @@ void spawn_forget(pid_t pid)
 /*
 ** In the child: a private mount namespace whose /run is o->private_run (if
 ** given), with o->binds mounted over their destinations, and whose /sys shows
-** this netns. Nothing here can outlive the child's namespace.
+** the node's netns (when it entered one). Nothing here can outlive the
+** child's namespace.
 */
 static int private_mounts(const struct spawn_opts *o)
 {
@@ -101,8 +102,8 @@ static int private_mounts(const struct spawn_opts *o)
 	for (size_t i = 0; i < o->nbinds; i++)
 		if (mount(o->binds[i].src, o->binds[i].dst, NULL, MS_BIND, NULL) < 0)
 			return -1;
-	/* sysfs shows the devices of the namespace that mounts it. */
-	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	/* sysfs shows the devices of the network namespace that mounts it: a node's own. */
+	if (o->netns >= 0 && mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
 	return 0;
 }
