@@ -1,7 +1,8 @@
 #!/bin/bash
 # L2TP endpoints (node:l2tp, xl2tpd + pppd) and the L2TP/IPsec port facts:
 #   - one VM boot (kernel ESP, L2TP and PPP): scenarios/ports/07, 08, 09 and
-#     13 pass every point; four scenarios BUILT TO FAIL fail exactly their
+#     13 and an IKEv2 variant of 07 (tests/scenarios/l2tp/) pass every
+#     point; four scenarios BUILT TO FAIL fail exactly their
 #     marked points (tests/scenarios/fail-l2tp/): a wrong CHAP password (PPP
 #     never comes up, and the await ends when pppd gives up, not at its
 #     deadline), clear udp/1701 asserted on a WAN that carries L2TP only
@@ -24,7 +25,7 @@ TEST_NAME=45-l2tp
 
 P=scenarios/ports
 F=tests/scenarios/fail-l2tp
-good="$P/07-l2tp-ipsec-through-nat.lua $P/08-l2tp-server-behind-nat.lua $P/09-l2tp-only-under-ipsec-policy.lua $P/13-two-l2tp-clients-one-nat.lua"
+good="$P/07-l2tp-ipsec-through-nat.lua $P/08-l2tp-server-behind-nat.lua $P/09-l2tp-only-under-ipsec-policy.lua $P/13-two-l2tp-clients-one-nat.lua tests/scenarios/l2tp/ikev2-through-nat.lua"
 built_to_fail="$F/wrong-password.lua $F/clear-1701.lua $F/no-ipsec.lua $F/require-ipsec.lua"
 
 # The status of each test point of a subtest: "N ok" / "N not ok".
@@ -40,7 +41,7 @@ results_of() {   # results_of OUTFILE SCENARIO: its results folder
 # shellcheck disable=SC2086
 "$VPNLAB" run --backend vm --results "$tmp/res" $good $built_to_fail >"$tmp/vm.out" 2>"$tmp/vm.err"
 is "$?" 1 "vm: exit 1 (four scenarios built to fail)"
-is "$(grep -c '^# vm: 8 scenarios for the VM: booting' "$tmp/vm.out")" 1 "vm: one boot for the eight scenarios"
+is "$(grep -c '^# vm: 9 scenarios for the VM: booting' "$tmp/vm.out")" 1 "vm: one boot for the nine scenarios"
 for s in $good; do
 	total=$(points "$tmp/vm.out" "$s" | wc -l)
 	failed=$(points "$tmp/vm.out" "$s" | grep -c 'not ok')
