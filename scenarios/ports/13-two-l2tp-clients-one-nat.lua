@@ -6,13 +6,15 @@
 -- which both SAs share; it picks the newest SA, so once the second client is
 -- connected every L2TP packet for the NAT's address is encrypted for the
 -- second client and sent to its port: the first client's session goes silent.
--- Both L2TP tunnels also look alike to the server (peer 203.0.113.1:1701): the
--- second client's PPP negotiates, then the data of both clients reach xl2tpd
--- in user space ("write_packet: tty is not open yet") instead of their kernel
--- PPP sessions, and neither client's ping is answered. This configuration
--- (one transport-mode policy per NATed address, L2TP peers told apart by
--- address and port) serves one client per NAT; the scenario asserts that the
--- second breaks the first, on the wire and in the server's state.
+-- Both L2TP tunnels also look alike to the server (peer 203.0.113.1:1701):
+-- what becomes of the second client's own session varies from run to run
+-- (measured in 18 runs: its PPP came up in 15, its pings were answered in
+-- some runs and not in others; unanswered L2TP data went up to the server's
+-- xl2tpd in user space, "write_packet: tty is not open yet"), so the scenario
+-- reports it as a comment, not a point. This configuration (one
+-- transport-mode policy per NATed address, L2TP peers told apart by address
+-- and port) serves one client per NAT; the scenario asserts that the second
+-- breaks the first, on the wire and in the server's state.
 vpnlab.requires{ "esp", "l2tp", "ppp" }
 
 local net = vpnlab.start("two-clients-nat")
@@ -64,12 +66,14 @@ local _, nout = pol:gsub("dir out", "")
 vpnlab.is(nout, 1, "server: one outbound udp/1701 policy for the NAT's address, shared by both SAs")
 
 lac[2]:connect()
-vpnlab.ok(lac[2]:await("ppp-up", 20), "client 2: its L2TP session and PPP negotiate")
-local ok1 = ping("client")
-vpnlab.ok(ok1 ~= 0, "client 1: its pings die once client 2 is connected (the second breaks the first)")
-vpnlab.ok(ping("client2") ~= 0, "client 2: its pings are not answered either")
-vpnlab.ok(lns:logged("tty is not open yet"),
-          "server: L2TP data for the NAT's address reach xl2tpd in user space, not a kernel PPP session")
+-- Client 2's own outcome varies from run to run: reported, not asserted.
+local up2 = lac[2]:await("ppp-up", 8)
+vpnlab.ok(ping("client") ~= 0, "client 1: its pings die once client 2 is connected (the second breaks the first)")
+local p2 = up2 and ping("client2") == 0
+vpnlab.comment(string.format("client 2: PPP %s, ping across its ppp0 %s%s", up2 and "up" or "not up",
+                             p2 and "answered" or "not answered",
+                             lns:logged("tty is not open yet") and "; the server's xl2tpd got L2TP data in user space"
+                             .. " (\"tty is not open yet\")" or ""))
 
 wan:seen{ esp = "udp", src = gw_addr, dport = port2,
           desc = "wan: the server encrypts L2TP for the NAT's address to client 2's outside port" }
