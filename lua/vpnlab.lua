@@ -97,6 +97,37 @@ function vpnlab.requires(names)
   core.require(table.unpack(names))
 end
 
+-- Tags for choosing what runs (`vpnlab run --tags nat,!slow`): a literal
+-- list of names of letters, digits, '_', '.' and '-'. vpnlab reads it from
+-- the file's text without running it, so only literal strings count there.
+-- The TAP shows "# tags: a, b" at the scenario's end, not here: output now
+-- would come before an endpoint's kernel requirement, which must be first.
+local tags_declared = {}
+function vpnlab.tags(names)
+  if type(names) == "string" then names = { names } end
+  if type(names) ~= "table" then core.raise("vpnlab.tags takes a list of tag names") end
+  for k in pairs(names) do
+    if math.type(k) ~= "integer" or k < 1 or k > #names then
+      core.raise("vpnlab.tags takes a list of tag names, not a table with key " .. tostring(k))
+    end
+  end
+  for i, name in ipairs(names) do
+    if type(name) ~= "string" or not name:match("^[%w_.%-]+$") then
+      core.raise(string.format("vpnlab.tags: tag %d (%s) must be a non-empty string of letters, digits, "
+                               .. "'_', '.' and '-'", i, type(name) == "string" and "'" .. name .. "'" or type(name)))
+    end
+    local known = false
+    for _, t in ipairs(tags_declared) do known = known or t == name end
+    if not known then tags_declared[#tags_declared + 1] = name end
+  end
+end
+
+local finish_before_tags = vpnlab._finish
+function vpnlab._finish()
+  if finish_before_tags then finish_before_tags() end
+  if #tags_declared > 0 then core.comment("tags: " .. table.concat(tags_declared, ", ")) end
+end
+
 function vpnlab.comment(text) core.comment(text) end
 function vpnlab.skip(desc, reason) core.skip(desc, reason) end
 function vpnlab.now() return core.now() end

@@ -6,6 +6,8 @@
 -- it is mapped. The drop counter names the subscriber; the tunnel, whose
 -- mappings exist, keeps working, and another subscriber is not affected.
 -- Both ends use the userspace data plane (dataplane = "libipsec"): it runs on the host.
+vpnlab.tags{ "nat", "cgnat" }
+
 local net = vpnlab.start("cgnat", { nodes = { carrier = { cgnat = {
   ports_per_subscriber = 4, subscribers = "100.64.0.0/24" } } } })
 local carrier, internet, access = net.nodes.carrier, net.links.internet, net.links.access

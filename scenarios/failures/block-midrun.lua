@@ -2,6 +2,8 @@
 -- traffic, then the home router starts dropping udp/4500 (node:block), the
 -- tunnel goes dark although both ends still think it is up, and traffic flows
 -- again once the rule is removed (node:unblock).
+vpnlab.tags{ "firewall" }
+
 local net = vpnlab.start("home-nat")
 local home, wan = net.nodes.home, net.links.wan
 

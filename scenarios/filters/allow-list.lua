@@ -3,6 +3,8 @@
 -- with its default drop. Replies to what went out pass (connection tracking).
 -- Userspace ESP travels in UDP 4500, so the tunnel works and a ping through
 -- it passes, while a plain ping to the same gateway dies at the firewall.
+vpnlab.tags{ "firewall" }
+
 local net = vpnlab.start("firewalled", {
   nodes = { fw = { firewall = { allow = { { proto = "udp", port = 500, dir = "out" },
                                           { proto = "udp", port = 4500, dir = "out" } } } } },

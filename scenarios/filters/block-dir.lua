@@ -6,6 +6,8 @@
 -- with bash's /dev/udp; no VPN, runs on the host.
 --
 --   client --lan-- fw --wan-- gateway      (fw's outside is wan)
+vpnlab.tags{ "firewall" }
+
 local net = vpnlab.start("firewalled", { nodes = { fw = { firewall = { stateful = false } } } })
 local fw, lan, wan = net.nodes.fw, net.links.lan, net.links.wan
 local client, gateway = net.nodes.client, net.nodes.gateway

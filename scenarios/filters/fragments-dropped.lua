@@ -5,6 +5,8 @@
 -- client as two IP fragments, both die at the router, and the tunnel never
 -- comes up. fragments-ike-fragmentation.lua is the same path with RFC 7383
 -- fragmentation on. Userspace ESP on both ends: it runs on the host.
+vpnlab.tags{ "firewall", "fragments" }
+
 local net = vpnlab.start("server-behind-nat", {
   nodes = { office = { firewall = { fragments = "drop" } } },
   links = { wan = { mtu = 1280 } },

@@ -3,6 +3,8 @@
 -- strongSwan's fragmentation = yes) on both ends: charon splits IKE_AUTH into
 -- IKE fragments no larger than 1280 bytes of IP, none of which is an IP
 -- fragment, so they pass the router and the tunnel comes up.
+vpnlab.tags{ "firewall", "fragments" }
+
 local net = vpnlab.start("server-behind-nat", {
   nodes = { office = { firewall = { fragments = "drop" } } },
   links = { wan = { mtu = 1280 } },

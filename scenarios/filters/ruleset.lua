@@ -2,6 +2,8 @@
 -- vpnlab/middlebox.lua and vpnlab/forward.lua generate), checked without a
 -- lab: addresses come from a stand-in for it. The other scenarios in this
 -- folder and in forward/ show the same rules acting on the wire.
+vpnlab.tags{ "firewall" }
+
 local middlebox = require("vpnlab.middlebox")
 local forward = require("vpnlab.forward")
 

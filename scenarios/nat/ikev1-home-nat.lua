@@ -1,6 +1,8 @@
 -- IKEv1 road warrior behind a home NAT: main mode starts on udp/500, NAT
 -- detection (NAT-D payloads in messages 3-4) moves messages 5-6 and quick
 -- mode to udp/4500, and ESP travels inside UDP 4500.
+vpnlab.tags{ "nat", "ikev1" }
+
 local net = vpnlab.start("home-nat")
 local wan = net.links.wan
 local gw_addr = net.nodes.gateway:addr("wan")

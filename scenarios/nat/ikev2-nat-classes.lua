@@ -8,6 +8,8 @@
 --         preservation, the strictest class): neither 500 nor 4500 either.
 -- Each tunnel comes up and carries a ping. Userspace ESP (libipsec): the
 -- point is the NAT, not the kernel's ESP, so it runs on the host.
+vpnlab.tags{ "nat" }
+
 local CLASSES = {
   eim = { mapping = "endpoint-independent", filtering = "endpoint-independent" },
   adm = { mapping = "address-dependent", filtering = "address-dependent" },

@@ -19,6 +19,8 @@
 -- mapping is the one that keeps port 4500. The NAT's timeout, the
 -- keepalives and DPD are real seconds on every backend; only the waits and
 -- the retransmits scale in the VM, and every check holds either way.
+vpnlab.tags{ "nat", "slow" }
+
 local net = vpnlab.start("two-clients-nat",
   { nodes = { home = { kind = "router", nat = { outside = "wan", udp_timeout = 3 } } } })
 local home, wan, lan = net.nodes.home, net.links.wan, net.links.lan

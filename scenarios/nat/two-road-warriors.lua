@@ -6,6 +6,8 @@
 -- inside address through its own tunnel, one after the other, and the wire
 -- shows the gateway's ESP replies going to that client's outside port only,
 -- and on the LAN to that client's address only.
+vpnlab.tags{ "nat" }
+
 local net = vpnlab.start("two-clients-nat")
 local home, wan, lan = net.nodes.home, net.links.wan, net.links.lan
 local gw_addr, home_addr = net.nodes.gateway:addr("wan"), home:addr("wan")

@@ -3,6 +3,7 @@
 -- detection sees the NAT; ESP then travels inside udp/4500, and L2TP (udp/1701:
 -- the tunnel, its session, then PPP) only ever crosses the WAN inside it.
 vpnlab.requires{ "esp", "l2tp", "ppp" }
+vpnlab.tags{ "l2tp", "nat" }
 
 local net = vpnlab.start("home-nat")
 local wan = net.links.wan

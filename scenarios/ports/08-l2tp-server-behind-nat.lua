@@ -4,6 +4,7 @@
 -- 4500 forward carries it; the 1701 forward never carries a clear packet,
 -- because L2TP crosses the NAT only inside ESP.
 vpnlab.requires{ "esp", "l2tp", "ppp" }
+vpnlab.tags{ "l2tp", "nat" }
 
 local net = vpnlab.start("server-behind-nat", { nodes = { office = {
   forward = { { proto = "udp", port = 500, to = "gateway" },

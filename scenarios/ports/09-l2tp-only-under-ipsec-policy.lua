@@ -4,6 +4,7 @@
 -- second client's clear-text L2TP to udp/1701 is dropped at the server, so its
 -- SCCRQ is retransmitted and never gets an SCCRP.
 vpnlab.requires{ "esp", "l2tp", "ppp" }
+vpnlab.tags{ "l2tp", "firewall" }
 
 local net = vpnlab.start("two-clients-nat", { nodes = { gateway = { firewall = {
   block_input = { { proto = "udp", port = 1701, ipsec = false } },   -- udp/1701 only under IPsec

@@ -16,6 +16,7 @@
 -- and port) serves one client per NAT; the scenario asserts that the second
 -- breaks the first, on the wire and in the server's state.
 vpnlab.requires{ "esp", "l2tp", "ppp" }
+vpnlab.tags{ "l2tp", "nat" }
 
 local net = vpnlab.start("two-clients-nat")
 local wan = net.links.wan

@@ -1,0 +1,3 @@
+-- tests/56-select.t: firewall only.
+vpnlab.tags{ "firewall" }
+vpnlab.ok(true, "ran allow")
