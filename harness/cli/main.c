@@ -4,7 +4,6 @@
 ** backend; `vpnlab doctor` says what this machine can run. Exit status: 0
 ** all passed, 1 a test point failed, 2 usage or scenario error.
 */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -19,7 +18,9 @@
 #include "lab/isolate.h"
 #include "lab/netns.h"
 #include "lab/probe.h"
+#include "run/progress.h"
 #include "run/runner.h"
+#include "run/select.h"
 #include "vm/vmcache.h"
 #include "vm/vmprep.h"
 
@@ -33,23 +34,26 @@ struct options {
 	const char *kernel;
 	double vm_timeout;
 	double timeout;
-	char **files;
-	int nfiles, capfiles;
-	struct seen { dev_t dev; ino_t ino; } *seen;   /* folders and files met while expanding */
-	int nseen;
+	const char *junit;            /* --junit FILE */
+	struct select_opts select;    /* --only, --skip, --tags, --shard */
+	int list, quiet, verbose;
+	struct selection scenarios;   /* what runs, in order */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: vpnlab run [--results DIR] [--backend host|vm|auto] [--cache DIR] [--kernel PKG]\n"
-	        "                  [--timeout SECONDS] [--vm-timeout SECONDS] SCENARIO.lua|FOLDER ...\n"
+	        "                  [--timeout SECONDS] [--vm-timeout SECONDS] [--junit FILE]\n"
+	        "                  [--only PATTERN]... [--skip PATTERN]... [--tags EXPR] [--shard I/N]\n"
+	        "                  [--list] [-q|--quiet] [-v|--verbose] SCENARIO.lua|FOLDER ...\n"
 	        "       vpnlab vm prepare [--kernel PACKAGE] [--cache DIR] [--force]\n"
 	        "       vpnlab doctor [--cache DIR]\n"
 	        "       vpnlab --help | --version\n"
 	        "\n"
 	        "Runs VPN scenarios in network-namespace labs with real daemons and reports TAP.\n"
-	        "  run         run scenario files; a folder means every *.lua below it, sorted\n"
+	        "  run         run scenario files in the order given; a folder means every *.lua\n"
+	        "              below it, sorted\n"
 	        "  --results   where results folders go (default: ./results)\n"
 	        "  --backend   host: this kernel; vm: a stock kernel under QEMU; auto (default):\n"
 	        "              the host, and the VM for scenarios needing what the host lacks\n"
@@ -57,6 +61,14 @@ static void usage(FILE *out)
 	        "  --timeout   each scenario's time limit in seconds (default 300; scaled like the\n"
 	        "              protocol timers in the VM); a scenario past it is stopped and fails\n"
 	        "  --vm-timeout  the whole VM run's limit (default: 120 s + each scenario's, scaled)\n"
+	        "  --junit     also write the results as JUnit XML to FILE (for CI servers)\n"
+	        "  --only, --skip  run only / leave out scenarios whose path or name matches the\n"
+	        "              glob PATTERN (repeatable)\n"
+	        "  --tags      by declared tags (vpnlab.tags{...}): \"nat,!slow\" = nat and not slow\n"
+	        "  --shard     I/N: the I-th of N disjoint, balanced parts of what is selected\n"
+	        "  --list      print what would run (tags, requirements, backend) and exit\n"
+	        "  -q, --quiet no progress and no summary on stderr\n"
+	        "  -v, --verbose  every scenario and test point on stderr as it happens\n"
 	        "  --kernel    the kernel package to prepare or boot (default: what linux-image-amd64\n"
 	        "              depends on; run: the one prepared last)\n"
 	        "  vm prepare  download the kernel package (apt-get download, never installed), build\n"
@@ -64,95 +76,6 @@ static void usage(FILE *out)
 	        "  doctor      kernel features, daemons, VM image and acceleration, with hints\n"
 	        "Exit status: 0 every test point passed, 1 one failed, 2 usage or scenario error\n"
 	        "(or a scenario that timed out or ran no test point), 128+N interrupted by signal N.\n");
-}
-
-static int add_file(struct options *o, const char *path)
-{
-	if (o->nfiles == o->capfiles) {
-		int cap = o->capfiles ? o->capfiles * 2 : 16;
-		char **v = realloc(o->files, (size_t)cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		o->files = v;
-		o->capfiles = cap;
-	}
-	o->files[o->nfiles] = strdup(path);
-	return o->files[o->nfiles++] == NULL ? -1 : 0;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* 1 the first time this file or folder is met during folder expansion, 0 after. */
-static int first_visit(struct options *o, const struct stat *st)
-{
-	struct seen *v;
-	for (int i = 0; i < o->nseen; i++)
-		if (o->seen[i].dev == st->st_dev && o->seen[i].ino == st->st_ino)
-			return 0;
-	v = realloc(o->seen, (size_t)(o->nseen + 1) * sizeof(*v));
-	if (v == NULL)
-		return 1;   /* out of memory: at worst a scenario runs twice */
-	o->seen = v;
-	o->seen[o->nseen++] = (struct seen){ st->st_dev, st->st_ino };
-	return 1;
-}
-
-/*
-** A folder: every *.lua below it, sorted by path. Symbolic links are
-** followed, but each folder and file is taken once (a link loop ends), and
-** a folder named topologies holds topologies, not scenarios.
-*/
-static int add_folder(struct options *o, const char *dir)
-{
-	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort), rc = 0;
-	if (n < 0) {
-		fprintf(stderr, "vpnlab: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		const char *name = ents[i]->d_name;
-		struct stat st;
-		size_t len = strlen(name);
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (name[0] != '.' && stat(path, &st) == 0 && first_visit(o, &st)) {
-			if (S_ISDIR(st.st_mode) && strcmp(name, "topologies") != 0)
-				rc |= add_folder(o, path);
-			else if (S_ISREG(st.st_mode) && len > 4 && strcmp(name + len - 4, ".lua") == 0)
-				rc |= add_file(o, path);
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
-}
-
-static int collect(struct options *o, int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++) {
-		struct stat st;
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s", argv[i]);
-		size_t n = strlen(path);
-		while (n > 1 && path[n - 1] == '/')
-			path[--n] = '\0';
-		if (stat(path, &st) < 0) {
-			fprintf(stderr, "vpnlab: %s: %s\n", path, strerror(errno));
-			return -1;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			first_visit(o, &st);
-			if (add_folder(o, path) < 0)
-				return -1;
-		} else if (add_file(o, path) < 0) {
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* A positive number of seconds for option name, or -1 with a message. */
@@ -168,6 +91,31 @@ static int parse_seconds(const char *name, const char *text, double *out)
 	return 0;
 }
 
+/* Append a repeatable option's value (argv's own string). */
+static int push_arg(char ***v, int *n, char *arg)
+{
+	char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(**v));
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	nv[(*n)++] = arg;
+	return 0;
+}
+
+/* --junit FILE must be writable before anything runs: a typo is found now, not after an hour. */
+static int check_junit(const char *path)
+{
+	FILE *f = fopen(path, "we");
+	if (f == NULL) {
+		fprintf(stderr, "vpnlab run: --junit %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+enum { OPT_JUNIT = 256, OPT_ONLY, OPT_SKIP, OPT_TAGS, OPT_SHARD, OPT_LIST };
+
 static int parse_run_args(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -177,12 +125,21 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "vm-timeout", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "junit", required_argument, NULL, OPT_JUNIT },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "skip", required_argument, NULL, OPT_SKIP },
+		{ "tags", required_argument, NULL, OPT_TAGS },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char err[1024];
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:b:c:k:t:T:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:b:c:k:t:T:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->results = optarg; break;
 		case 'b': o->backend = optarg; break;
@@ -196,9 +153,33 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 			if (parse_seconds("--timeout", optarg, &o->timeout) < 0)
 				return -1;
 			break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_ONLY:
+			if (push_arg(&o->select.only, &o->select.nonly, optarg) < 0)
+				return -1;
+			break;
+		case OPT_SKIP:
+			if (push_arg(&o->select.skip, &o->select.nskip, optarg) < 0)
+				return -1;
+			break;
+		case OPT_TAGS: o->select.tags = optarg; break;
+		case OPT_SHARD:
+			if (select_parse_shard(optarg, &o->select.shard_index, &o->select.shard_count,
+			                       err, sizeof(err)) < 0) {
+				fprintf(stderr, "vpnlab run: --shard: %s\n", err);
+				return -1;
+			}
+			break;
+		case OPT_LIST: o->list = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
+	}
+	if (o->quiet && o->verbose) {
+		fprintf(stderr, "vpnlab run: --quiet and --verbose contradict each other\n");
+		return -1;
 	}
 	if (strcmp(o->backend, "host") && strcmp(o->backend, "vm") && strcmp(o->backend, "auto")) {
 		fprintf(stderr, "vpnlab: unknown backend '%s' (host, vm or auto)\n", o->backend);
@@ -208,14 +189,29 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 		fprintf(stderr, "vpnlab run: name at least one scenario file or folder\n");
 		return -1;
 	}
-	if (collect(o, argc - optind, argv + optind) < 0)
-		return -1;
-	if (o->nfiles == 0) {
-		fprintf(stderr, "vpnlab run: no *.lua scenario found\n");
+	if (select_collect(argv + optind, argc - optind, &o->scenarios, err, sizeof(err)) < 0 ||
+	    select_filter(&o->scenarios, &o->select, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab run: %s\n", err);
 		return -1;
 	}
-	qsort(o->files, (size_t)o->nfiles, sizeof(*o->files), by_name);
+	if (o->scenarios.n == 0) {
+		int narrowed = o->select.nonly || o->select.nskip || o->select.tags || o->select.shard_count;
+		fprintf(stderr, "vpnlab run: no *.lua scenario %s\n", narrowed ? "is selected" : "found");
+		return -1;
+	}
+	if (o->junit != NULL && !o->list && check_junit(o->junit) < 0)
+		return -1;
 	return 0;
+}
+
+/* What a person at the terminal sees on stderr (progress.h). */
+static enum progress_mode progress_mode_of(const struct options *o)
+{
+	if (o->quiet)
+		return PROGRESS_OFF;
+	if (o->verbose)
+		return PROGRESS_VERBOSE;
+	return isatty(STDERR_FILENO) ? PROGRESS_LINE : PROGRESS_OFF;
 }
 
 static int cmd_run(struct options *o, int argc, char **argv)
@@ -225,13 +221,20 @@ static int cmd_run(struct options *o, int argc, char **argv)
 		return EXIT_ERROR;
 	if (parse_run_args(o, argc, argv) < 0)
 		return EXIT_ERROR;
+	char **files = calloc(o->scenarios.n, sizeof(*files));
+	if (files == NULL)
+		return EXIT_ERROR;
+	for (size_t i = 0; i < o->scenarios.n; i++)
+		files[i] = o->scenarios.v[i].path;
 	struct runner_opts ro = {
 		.results_root = o->results, .backend = o->backend, .cache_root = o->cache,
 		.vm_package = o->kernel, .vm_timeout = o->vm_timeout, .timeout = o->timeout,
-		.files = o->files,
-		.nfiles = o->nfiles,
+		.files = files, .nfiles = (int)o->scenarios.n,
+		.junit = o->junit, .progress = progress_mode_of(o), .quiet = o->quiet,
 	};
-	return runner_main(&ro);
+	int rc = o->list ? runner_list(&ro, &o->scenarios) : runner_main(&ro);
+	free(files);
+	return rc;
 }
 
 /* --cache, --kernel, --force for the vm and doctor commands. */
@@ -335,9 +338,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_ERROR;
 	}
-	for (int i = 0; i < o.nfiles; i++)
-		free(o.files[i]);
-	free(o.files);
-	free(o.seen);
+	select_free(&o.scenarios);
+	free(o.select.only);
+	free(o.select.skip);
 	return rc;
 }

@@ -16,9 +16,13 @@
 
 #include "lab/isolate.h"
 #include "lab/netns.h"
+#include "run/junit.h"
 #include "run/runner.h"
 #include "run/scenario.h"
+#include "run/select.h"
 #include "run/signals.h"
+#include "run/tapout.h"
+#include "util/datadir.h"
 #include "vm/vm.h"
 #include "vm/vmcache.h"
 
@@ -83,18 +87,6 @@ static const char *display_name(const char *path)
 	if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
 		return path + n + 1;
 	return path;
-}
-
-static const char *lib_dir(void)
-{
-	const char *d = getenv("VPNLAB_LUA_DIR");
-	return d && *d ? d : VPNLAB_SRCDIR "/lua";
-}
-
-static const char *src_dir(void)
-{
-	const char *d = getenv("VPNLAB_SRCDIR");
-	return d && *d ? d : VPNLAB_SRCDIR;
 }
 
 int runner_init(struct runner *rn, const char *backend, double time_scale, double timeout)
@@ -206,7 +198,7 @@ enum runner_outcome runner_scenario(struct runner *rn, const char *file, int ind
 	tap_subtest_defer(&sub, name);
 	sub.copy = fopen(tapcopy, "we");
 	struct scenario_opts so = {
-		.path = name, .dir = dir,   /* the name: host and VM report the same file:line */ .rundir = rundir, .libdir = lib_dir(), .srcdir = src_dir(),
+		.path = name, .dir = dir,   /* the name: host and VM report the same file:line */ .rundir = rundir, .libdir = datadir_lua(), .srcdir = datadir_root(),
 		.backend = rn->backend, .time_scale = rn->time_scale, .timeout = rn->timeout,
 		.features = &rn->features, .loop = &rn->loop, .tap = &sub,
 	};
@@ -381,13 +373,57 @@ static void run_on_host(struct runner *rn, const struct runner_opts *o, int have
 	}
 }
 
+/* The progress observer sees every line of the TAP stream (tapout.h). */
+static void progress_tap_line(void *ctx, const char *line, size_t len)
+{
+	progress_line(ctx, line, len);
+}
+
+/* --junit: the whole run's TAP, as saved in run.tap, converted at the end. */
+static int write_junit(const char *tap_path, const char *junit_path)
+{
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *in = fopen(tap_path, "re"), *out = NULL, *buf = open_memstream(&text, &len);
+	int rc = -1;
+
+	if (in != NULL && buf != NULL) {
+		char chunk[8192];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+			fwrite(chunk, 1, n, buf);
+	}
+	if (buf != NULL)
+		fclose(buf);
+	if (in == NULL || text == NULL) {
+		fprintf(stderr, "vpnlab: --junit: cannot read %s: %s\n", tap_path, strerror(errno));
+	} else if ((out = fopen(junit_path, "we")) == NULL) {
+		fprintf(stderr, "vpnlab: --junit %s: %s\n", junit_path, strerror(errno));
+	} else if (junit_write(text, len, "vpnlab", out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab: --junit %s: %s\n", junit_path, err);
+	} else {
+		rc = 0;
+	}
+	if (out != NULL && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "vpnlab: --junit %s: %s\n", junit_path, strerror(errno));
+		rc = -1;
+	}
+	if (in != NULL)
+		fclose(in);
+	free(text);
+	return rc;
+}
+
 int runner_main(const struct runner_opts *o)
 {
 	struct runner rn;
 	struct vm_image img;
 	struct queue q = { NULL, 0 };
-	char err[512], no_vm[1024] = "", results[4096];
+	struct tapout tee;
+	struct progress *prog;
+	char err[512], no_vm[1024] = "", results[4096], tap_path[4200];
 	int have_vm = 0, vm_only = !strcmp(o->backend, "vm"), rc;
+	FILE *run_tap, *out;
 
 	if (strcmp(o->backend, "host") != 0)
 		have_vm = find_vm(o, &img, no_vm, sizeof(no_vm)) == 0;
@@ -406,7 +442,12 @@ int runner_main(const struct runner_opts *o)
 		return RUNNER_EXIT_ERROR;
 	}
 	snprintf(rn.results, sizeof(rn.results), "%s", results);
-	tap_init(&rn.top, stdout, 0);
+	/* One stream, three readers: stdout (prove), run.tap (--junit, and a record), the progress line. */
+	snprintf(tap_path, sizeof(tap_path), "%s/run.tap", results);
+	run_tap = fopen(tap_path, "we");
+	prog = progress_open(stderr, o->progress, o->nfiles);
+	out = tapout_open(&tee, stdout, run_tap, prog ? progress_tap_line : NULL, prog);
+	tap_init(&rn.top, out ? out : stdout, 0);
 	header(&rn, o, &img, have_vm);
 	if (vm_only) {
 		for (int i = 0; i < o->nfiles; i++)
@@ -418,10 +459,36 @@ int runner_main(const struct runner_opts *o)
 	if (q.n > 0 && !runner_interrupted(&rn))
 		run_queue(&rn, o, &img, &q);
 	rc = runner_finish(&rn);
-	fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed, %d skipped, %d error%s%s; results in %s\n",
-	        rn.scenarios, rn.scenarios == 1 ? "" : "s", rn.passed, rn.failed, rn.skipped,
-	        rn.errors, rn.errors == 1 ? "" : "s", rn.signal ? ", interrupted" : "", rn.results);
+	tapout_close(&tee, out);
+	if (run_tap != NULL)
+		fclose(run_tap);
+	progress_close(prog);
+	if (o->junit != NULL && (run_tap == NULL || write_junit(tap_path, o->junit) < 0) && rc < 2)
+		rc = RUNNER_EXIT_ERROR;   /* a report that was asked for and is missing is not a pass */
+	if (!o->quiet)
+		fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed, %d skipped, %d error%s%s; results in %s\n",
+		        rn.scenarios, rn.scenarios == 1 ? "" : "s", rn.passed, rn.failed, rn.skipped,
+		        rn.errors, rn.errors == 1 ? "" : "s", rn.signal ? ", interrupted" : "", rn.results);
 	queue_free(&q);
 	runner_free(&rn);
 	return rc;
+}
+
+int runner_list(const struct runner_opts *o, const struct selection *s)
+{
+	struct vm_image img;
+	struct features fs;
+	char err[512], no_vm[1024] = "";
+	int have_vm = 0;
+
+	if (strcmp(o->backend, "host") != 0)
+		have_vm = find_vm(o, &img, no_vm, sizeof(no_vm)) == 0;
+	/* The feature probes make scratch namespaces: isolated, like a run. */
+	if (isolate_enter(err, sizeof(err)) < 0 || netns_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab: %s\n", err);
+		return RUNNER_EXIT_ERROR;
+	}
+	features_init(&fs);
+	select_print_list(stdout, s, &fs, o->backend, have_vm);
+	return fflush(stdout) == 0 ? 0 : RUNNER_EXIT_ERROR;
 }

@@ -14,6 +14,7 @@
 
 #include "util/loop.h"
 #include "lab/probe.h"
+#include "run/progress.h"
 #include "run/tap.h"
 
 #define RUNNER_EXIT_FAILED 1
@@ -30,7 +31,12 @@ struct runner_opts {
 	double timeout;            /* each scenario's time limit in its own seconds (scaled in the VM) */
 	char **files;
 	int nfiles;
+	const char *junit;         /* also write JUnit XML here, or NULL */
+	enum progress_mode progress;  /* what stderr shows while it runs */
+	int quiet;                 /* no summary line on stderr */
 };
+
+struct selection;
 
 /* What every scenario needs from the runner, on either side of the VM. */
 struct runner {
@@ -77,5 +83,7 @@ void runner_free(struct runner *rn);
 
 /* `vpnlab run` on the host: returns the exit status (0, 1, 2). */
 int runner_main(const struct runner_opts *o);
+/* `vpnlab run --list`: what would run, where; runs nothing, makes no results folder. 0 or 2. */
+int runner_list(const struct runner_opts *o, const struct selection *s);
 
 #endif
