@@ -27,6 +27,7 @@
 
 #define SELECT_MAX_TEXT (1024 * 1024)   /* bytes read from a scenario: declarations sit at its top */
 #define SELECT_MAX_WORD 128             /* longest tag or feature name kept */
+#define SELECT_MAX_WORDS 256            /* tags (or requirements) kept per scenario: keeps dedup cheap */
 #define SELECT_MAX_SHARDS 10000
 
 __attribute__((format(printf, 3, 4)))
@@ -223,7 +224,8 @@ static int lex_list(struct lexer *lx, char ***out, size_t *nout)
 		lex_next(lx, &t);
 		if (tok_is(lx, &t, TOK_PUNCT, "}"))
 			return 0;
-		if (t.kind != TOK_STRING || !t.plain || words_add(out, nout, t.str, t.slen, 1) < 0)
+		if (t.kind != TOK_STRING || !t.plain || *nout >= SELECT_MAX_WORDS ||
+		    words_add(out, nout, t.str, t.slen, 1) < 0)
 			return -1;
 		lex_next(lx, &t);
 		if (tok_is(lx, &t, TOK_PUNCT, "}"))
@@ -277,10 +279,11 @@ static int scan_declaration(struct lexer *lx, struct scenario_info *si)
 	tags = tok_is(lx, &t, TOK_NAME, "tags");
 	if (!tags && !tok_is(lx, &t, TOK_NAME, "requires"))
 		return 0;
+	char ***list = tags ? &si->tags : &si->requires;
+	size_t *n = tags ? &si->ntags : &si->nrequires;
 	if (lex_arguments(lx, &words, &nwords) == 0)
-		for (size_t i = 0; i < nwords && rc == 0; i++)
-			rc = tags ? words_add(&si->tags, &si->ntags, words[i], strlen(words[i]), 1)
-			          : words_add(&si->requires, &si->nrequires, words[i], strlen(words[i]), 1);
+		for (size_t i = 0; i < nwords && rc == 0 && *n < SELECT_MAX_WORDS; i++)
+			rc = words_add(list, n, words[i], strlen(words[i]), 1);
 	words_free(words, nwords);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmp[] = "/tmp/test_select.XXXXXX";
@@ -171,6 +172,37 @@ static const char declarations[] =
 	"local n = 1e5vpnlab = 2\n"
 	"vpnlab.tags { 'after', 'numbers' }\n";
 
+/* Past the read limit and the count limits: bounded work, bounded lists. */
+static void test_big_declarations(void)
+{
+	struct selection s;
+	size_t size = 1024 * 1024 + 4096, used = 0;
+	char *text = malloc(size + 1);
+	time_t t0 = time(NULL);
+
+	if (text == NULL)
+		bail("malloc");
+	/* 300 declarations of distinct tags, then one list of 300, then filler past 1 MiB, then a tag. */
+	for (int i = 0; i < 300; i++)
+		used += (size_t)snprintf(text + used, size - used, "vpnlab.tags{ \"t%d\" }\n", i);
+	used += (size_t)snprintf(text + used, size - used, "vpnlab.requires{");
+	for (int i = 0; i < 300; i++)
+		used += (size_t)snprintf(text + used, size - used, " \"r%d\",", i);
+	used += (size_t)snprintf(text + used, size - used, " }\n");
+	while (used < 1024 * 1024 + 10)
+		text[used++] = '\n';
+	snprintf(text + used, size - used, "vpnlab.requires{ \"late\" }\n");
+	put("big/big.lua", text);
+	free(text);
+	collect(&s, (const char *[]){ "big/big.lua", NULL });
+	if (s.n != 1)
+		bail("big: one file expected");
+	is_int(s.v[0].ntags, 256, "at most 256 tags kept per scenario");
+	is_int(s.v[0].nrequires, 0, "a list of more than 256 names counts as none; past 1 MiB is not read");
+	ok(time(NULL) - t0 < 5, "a large file is scanned quickly");
+	select_free(&s);
+}
+
 static void test_declarations(void)
 {
 	struct selection s;
@@ -194,6 +226,7 @@ static void test_declarations(void)
 	is_int(s.v[3].ntags, 0, "an unclosed long comment hides the rest");
 	is_str(joined(s.v[4].tags, s.v[4].ntags), "one,two", "tags \"one\" and tags(\"two\")");
 	select_free(&s);
+	test_big_declarations();
 }
 
 /* A fixture of six scenarios with tags, for the filters. */
