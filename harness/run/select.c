@@ -741,7 +741,7 @@ void select_print_list(FILE *out, const struct selection *s, struct features *f,
                        const char *backend, int have_vm)
 {
 	/*
-	** Decided once, as an enum: gcc 12 -O2 folded away a strcmp(backend,
+	** Decided once, as an enum: gcc 12.2 -O2 folded away a strcmp(backend,
 	** "vm") inlined here after `backend ? backend : "auto"` (wrong output).
 	*/
 	enum list_backend b = backend == NULL ? LIST_AUTO : !strcmp(backend, "vm") ? LIST_VM
