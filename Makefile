@@ -140,3 +140,29 @@ fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
 clean: fuzz-clean
+
+# ---- Installing (issue 10) ---------------------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the binary in $(PREFIX)/bin,
+# its Lua library and topologies in $(PREFIX)/share/vpnlab (the binary looks
+# in <its folder>/../share/vpnlab before the source folder it was built in:
+# harness/util/datadir.c), the man page in $(PREFIX)/share/man/man1.
+# DESTDIR stages it all under another root (packaging); `make uninstall`
+# with the same PREFIX and DESTDIR removes it.
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/vpnlab
+MAN1DIR  = $(PREFIX)/share/man/man1
+
+.PHONY: install uninstall
+
+install: $(BUILD)/vpnlab
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MAN1DIR)
+	install -m 0755 $(BUILD)/vpnlab $(DESTDIR)$(BINDIR)/vpnlab
+	rm -rf $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/topologies
+	cp -R lua topologies $(DESTDIR)$(DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	install -m 0644 vpnlab.1 $(DESTDIR)$(MAN1DIR)/vpnlab.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vpnlab $(DESTDIR)$(MAN1DIR)/vpnlab.1
+	rm -rf $(DESTDIR)$(DATADIR)
