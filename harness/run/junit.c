@@ -4,13 +4,15 @@
 ** length, never NUL-terminated, checked against len), then the XML is
 ** written from them. The reader knows the shapes runner.c prints:
 **
-**   # Subtest: FILE                 opens a scenario
-**       ok N - desc [# SKIP|TODO r]  its points, each maybe followed by
-**         ---  ...  ...              a YAML block two columns further in
+**   # Subtest: FILE                    opens a scenario
+**       ok N - desc [# SKIP|TODO why]   one of its points, maybe followed
+**         ---  (YAML)  ...              by a YAML block two columns in
 **       1..N
-**   ok N - FILE (summary)           closes it; "FILE # SKIP r" alone is a
-**   # results: / backend: / timing:  skipped scenario; "not ok N - vm ..."
-**   Bail out! reason                 alone is an error of its own
+**   ok N - FILE (summary)              closes it
+**   # results: / backend: / timing:    about it
+**   ok N - FILE # SKIP why             a point without a subtest: a skipped
+**   not ok N - vm backend: ...         scenario, or the VM's own failure
+**   Bail out! why
 **   1..N
 **
 ** Anything else is kept as system-out of the scenario it appeared in (or of
