@@ -6,7 +6,8 @@
 # - Progress on a pseudo-terminal (script(1)): stdout, redirected to a file,
 #   stays pure TAP that prove parses; stderr redraws "[n/N] ..." with \r and
 #   clear-to-end, keeps the failing points as lines, clears itself before the
-#   summary.
+#   summary. With stdout on the same terminal, no status line (the TAP's
+#   lines would be written after it).
 # - Without a terminal: only the summary line on stderr. --quiet: nothing,
 #   terminal or not. --verbose: every point as a plain line, even to a file.
 # - The man page: groff without warnings, man renders it, and it names every
@@ -70,6 +71,14 @@ else
 	got=$?
 	[ $got -eq 1 ] && grep -q "Failed test:  1\$" "$tmp/pty.prove" && ! grep -q "Parse errors" "$tmp/pty.prove"
 	ok $? "on a pty: prove parses stdout and sees scenario 1 fail" "prove exit $got" "$(cat "$tmp/pty.prove")"
+
+	# stdout on the terminal too: the TAP scrolls there, and no status line is drawn into it.
+	on_pty "$VPNLAB run --backend host --results $tmp/r $fail $pass" "$tmp/both.ts"
+	rc=$?
+	[ $rc -eq 1 ] && grep -q '^TAP version 13' "$tmp/both.ts" && ! grep -q $'\e' "$tmp/both.ts" &&
+		grep -q $'^vpnlab: 2 scenarios: 1 passed, 1 failed' "$tmp/both.ts"
+	ok $? "stdout on the same pty: the TAP and the summary, no status line in between" "exit $rc" \
+		"$(cat -A "$tmp/both.ts" | head -c 2000)"
 
 	on_pty "$VPNLAB run --quiet --backend host --results $tmp/r $pass >$tmp/ptyq.tap" "$tmp/ptyq.ts"
 	rc=$?

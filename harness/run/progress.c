@@ -5,10 +5,15 @@
 ** subtest came first: a SKIP, the VM's "did not report"); indented points
 ** belong to the current scenario. Lines are sanitised before they reach the
 ** terminal: a scenario's description must not move the cursor or recolour it.
+** A status line needs stdout elsewhere: when the TAP itself goes to the
+** same terminal (a plain `vpnlab run x.lua`), each of its lines would be
+** written after the status text, so LINE mode stays silent there (as curl
+** drops its progress meter when its output is the terminal).
 */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -27,13 +32,22 @@ struct progress {
 	char name[PROGRESS_TEXT];    /* the current scenario */
 };
 
+/* Whether err is the terminal stdout writes to. */
+static int shares_terminal_with_stdout(FILE *err)
+{
+	struct stat e, o;
+	int fd = fileno(err);
+	return fd >= 0 && isatty(fd) && fstat(fd, &e) == 0 && fstat(STDOUT_FILENO, &o) == 0 &&
+	       S_ISCHR(o.st_mode) && e.st_rdev == o.st_rdev;
+}
+
 struct progress *progress_open(FILE *err, enum progress_mode mode, int total)
 {
 	struct progress *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return NULL;
 	p->err = err;
-	p->mode = mode;
+	p->mode = mode == PROGRESS_LINE && shares_terminal_with_stdout(err) ? PROGRESS_OFF : mode;
 	p->total = total;
 	return p;
 }

@@ -4,7 +4,8 @@
 ** runner's tee does. LINE mode into a memstream (80 columns): each redraw
 ** is \r + text + clear-to-end, cut to 79 columns; failing points and
 ** failing scenarios are kept whole on lines of their own; close clears the
-** status. The width of a real terminal (a pty set to 40 columns). VERBOSE:
+** status. The width of a real terminal (a pty set to 40 columns), and
+** silence when stdout is that same terminal (the TAP scrolls there). VERBOSE:
 ** the exact plain lines. OFF: nothing. Hostile input: escape sequences,
 ** several lines in one call, a line not NUL-terminated, NULL.
 */
@@ -212,46 +213,72 @@ static void test_hostile_input(void)
 	free(buf);
 }
 
-/* A pty with 40 columns: the status line fits them. */
-static void test_terminal_width(void)
+/* A raw pty of 40 columns: its master in *master, its slave returned; -1 without one. */
+static int open_pty(int *master)
 {
 	struct winsize ws = { .ws_row = 24, .ws_col = 40 };
 	struct termios tio;
-	char got[4096];
-	size_t n = 0;
-	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave = -1;
-	FILE *err = NULL;
+	int slave = -1;
 
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    (slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0 || grantpt(*master) < 0 || unlockpt(*master) < 0 ||
+	    (slave = open(ptsname(*master), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
 	    tcgetattr(slave, &tio) < 0) {
-		ok(1, "# SKIP no pseudo-terminal here");
-		goto done;
+		if (slave >= 0)
+			close(slave);
+		if (*master >= 0)
+			close(*master);
+		return -1;
 	}
 	cfmakeraw(&tio);   /* bytes as written: no \n -> \r\n */
 	tcsetattr(slave, TCSANOW, &tio);
 	ioctl(slave, TIOCSWINSZ, &ws);
-	err = fdopen(slave, "w");
+	return slave;
+}
+
+/* What progress wrote to the pty: one scenario start, then close. */
+static void pty_run(int master, FILE *err, char *got, size_t cap)
+{
+	size_t n = 0;
 	struct progress *p = progress_open(err, PROGRESS_LINE, 13);
+
 	progress_line(p, "# Subtest: scenarios/ports/03-nat-moves-ike-to-4500.lua", 55);
 	progress_close(p);
 	fflush(err);
-	for (struct pollfd pfd = { master, POLLIN, 0 }; n < sizeof(got) - 1 && poll(&pfd, 1, 200) > 0;) {
-		ssize_t r = read(master, got + n, sizeof(got) - 1 - n);
+	for (struct pollfd pfd = { master, POLLIN, 0 }; n < cap - 1 && poll(&pfd, 1, 200) > 0;) {
+		ssize_t r = read(master, got + n, cap - 1 - n);
 		if (r <= 0)
 			break;
 		n += (size_t)r;
 	}
 	got[n] = '\0';
+}
+
+/* A pty with 40 columns: the status line fits them; with stdout on it too, nothing. */
+static void test_terminal(void)
+{
+	char got[4096];
+	int master, slave = open_pty(&master), saved_stdout;
+	FILE *err;
+
+	if (slave < 0 || (err = fdopen(slave, "w")) == NULL) {
+		ok(1, "# SKIP no pseudo-terminal here");
+		ok(1, "# SKIP no pseudo-terminal here");
+		return;
+	}
+	pty_run(master, err, got, sizeof(got));
 	is_str(got, "\r[1/13] scenarios/ports/03-nat-moves-ike\033[K\r\033[K",
 	       "terminal: TIOCGWINSZ's 40 columns, the status cut to 39");
-done:
-	if (err != NULL)
-		fclose(err);
-	else if (slave >= 0)
-		close(slave);
-	if (master >= 0)
-		close(master);
+
+	fflush(stdout);
+	saved_stdout = dup(STDOUT_FILENO);
+	dup2(slave, STDOUT_FILENO);
+	pty_run(master, err, got, sizeof(got));
+	dup2(saved_stdout, STDOUT_FILENO);
+	close(saved_stdout);
+	is_str(got, "", "terminal: silent when stdout is the same terminal (its lines would land after the status)");
+	fclose(err);
+	close(master);
 }
 
 int main(void)
@@ -261,6 +288,6 @@ int main(void)
 	test_verbose_mode();
 	test_off_mode();
 	test_hostile_input();
-	test_terminal_width();
+	test_terminal();
 	return unit_done();
 }
