@@ -11,7 +11,7 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev liblua5.4-dev li
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
             iproute2 iputils-ping nftables perl procps tcpdump tshark strace cpio busybox-static python3 python3-yaml \
-            qemu-system-x86 kmod xl2tpd ppp libxml2-utils
+            qemu-system-x86 kmod xl2tpd ppp libxml2-utils groff-base man-db
 
 # Asked of pkg-config when first used, not when the Makefile is read: in
 # `make deps run` on a fresh machine the packages are installed only by then.

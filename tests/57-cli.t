@@ -130,26 +130,33 @@ rc=$?
 ok $? "-q with -v: a usage error (exit 2)" "exit $rc" "$(cat "$tmp/qv.err")"
 
 # ---- the man page ------------------------------------------------------------
-warnings=$(groff -man -ww -z vpnlab.1 2>&1)
-is "$warnings" "" "groff -man -ww: vpnlab.1 without warnings"
-MANWIDTH=80 man -l vpnlab.1 2>"$tmp/man.err" | col -b >"$tmp/man.txt"
-grep -q '^NAME' "$tmp/man.txt" && grep -q '^SYNOPSIS' "$tmp/man.txt" && grep -q '^EXIT STATUS' "$tmp/man.txt" &&
-	grep -q '^ENVIRONMENT' "$tmp/man.txt" && grep -q '^FILES' "$tmp/man.txt" && [ ! -s "$tmp/man.err" ]
-ok $? "man -l renders it: NAME, SYNOPSIS, EXIT STATUS, ENVIRONMENT, FILES" "$(head -c 600 "$tmp/man.txt")" "$(cat "$tmp/man.err")"
-missing=
-for opt in -h $({ $VPNLAB --help; $VPNLAB run --help; } | grep -oE '(^|[][ |,])--?[a-z][a-z-]*' |
-	sed 's/^[][ |,]//' | sort -u); do
-	grep -q -- "$opt\b" "$tmp/man.txt" || missing="$missing $opt"
-done
-for cmd in 'run' 'vm prepare' 'doctor'; do
-	grep -q "^       $cmd" "$tmp/man.txt" || missing="$missing '$cmd'"
-done
-is "$missing" "" "the man page documents every option and command --help lists"
-missing=
-for var in $(grep -rho 'getenv("[A-Z_]*")' harness/ | sed 's/getenv("\(.*\)")/\1/' | sort -u); do
-	grep -q "^       $var\b\|^       .*, $var\b" "$tmp/man.txt" || missing="$missing $var"
-done
-is "$missing" "" "ENVIRONMENT names every variable harness/ reads"
+# groff-base and man-db come with `make deps`; a machine without them skips.
+have_man=1
+command -v groff >/dev/null && command -v man >/dev/null || have_man=0
+if [ $have_man -eq 0 ]; then
+	for i in 1 2 3 4; do ok 0 "# SKIP no groff or man (make deps installs groff-base and man-db)"; done
+else
+	warnings=$(groff -man -ww -z vpnlab.1 2>&1)
+	is "$warnings" "" "groff -man -ww: vpnlab.1 without warnings"
+	MANWIDTH=80 man -l vpnlab.1 >"$tmp/man.txt" 2>"$tmp/man.err"   # piped: plain text
+	grep -q '^NAME' "$tmp/man.txt" && grep -q '^SYNOPSIS' "$tmp/man.txt" && grep -q '^EXIT STATUS' "$tmp/man.txt" &&
+		grep -q '^ENVIRONMENT' "$tmp/man.txt" && grep -q '^FILES' "$tmp/man.txt" && [ ! -s "$tmp/man.err" ]
+	ok $? "man -l renders it: NAME, SYNOPSIS, EXIT STATUS, ENVIRONMENT, FILES" "$(head -c 600 "$tmp/man.txt")" "$(cat "$tmp/man.err")"
+	missing=
+	for opt in -h $({ $VPNLAB --help; $VPNLAB run --help; } | grep -oE '(^|[][ |,])--?[a-z][a-z-]*' |
+		sed 's/^[][ |,]//' | sort -u); do
+		grep -q -- "$opt\b" "$tmp/man.txt" || missing="$missing $opt"
+	done
+	for cmd in 'run' 'vm prepare' 'doctor'; do
+		grep -q "^       $cmd" "$tmp/man.txt" || missing="$missing '$cmd'"
+	done
+	is "$missing" "" "the man page documents every option and command --help lists"
+	missing=
+	for var in $(grep -rho 'getenv("[A-Z_]*")' harness/ | sed 's/getenv("\(.*\)")/\1/' | sort -u); do
+		grep -q "^       $var\b\|^       .*, $var\b" "$tmp/man.txt" || missing="$missing $var"
+	done
+	is "$missing" "" "ENVIRONMENT names every variable harness/ reads"
+fi
 
 # ---- make install / uninstall ------------------------------------------------
 build=${VPNLAB_BUILD:-build}   # installed as built: the test does not rebuild it
@@ -175,8 +182,12 @@ rc=$?
 	grep -q '^ok 2 - installed.lua (1 passed' "$tmp/installed.tap"
 ok $? "the installed binary runs from another folder with its own lua/ and topologies/" \
 	"exit $rc" "$(cat "$tmp/installed.tap" "$tmp/installed.err")"
-MANWIDTH=80 man -l "$tmp/d/usr/share/man/man1/vpnlab.1" 2>&1 | col -b | grep -q '^       vpnlab *- test VPNs'
-ok $? "the installed man page renders"
+if [ $have_man -eq 1 ]; then
+	MANWIDTH=80 man -l "$tmp/d/usr/share/man/man1/vpnlab.1" 2>&1 | grep -q '^       vpnlab *- test VPNs'
+	ok $? "the installed man page renders"
+else
+	ok 0 "# SKIP no man to render the installed page"
+fi
 
 rm "$tmp/d/usr/share/vpnlab/topologies/only-installed.lua"
 make -s --no-print-directory BUILD="$build" uninstall DESTDIR="$tmp/d" PREFIX=/usr >"$tmp/uninstall.log" 2>&1
