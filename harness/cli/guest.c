@@ -39,17 +39,13 @@ static void set_clock(double seconds)
 	clock_settime(CLOCK_REALTIME, &ts);
 }
 
-/* Every scenario, in order; one that errs does not stop the others, a signal does. */
-static void run_files(struct runner *rn, const struct guest_args *a)
+/* A scenario the VM's kernel cannot run either is skipped, saying what it lacks. */
+static void guest_unmet(struct runner *rn, const char *file, const char *unmet, void *ctx)
 {
-	for (int i = 0; i < a->nfiles && !runner_interrupted(rn); i++) {
-		char unmet[256], reason[512];
-		if (runner_scenario(rn, a->files[i], i + 1, unmet, sizeof(unmet)) == RUN_UNMET) {
-			snprintf(reason, sizeof(reason), "needs %s, which the VM's kernel %s lacks", unmet,
-			         rn->kernel);
-			runner_skip(rn, a->files[i], reason);
-		}
-	}
+	char reason[512];
+	(void)ctx;
+	snprintf(reason, sizeof(reason), "needs %s, which the VM's kernel %s lacks", unmet, rn->kernel);
+	runner_skip(rn, file, reason);
 }
 
 void guest_main(const char *argsfile)
@@ -80,7 +76,8 @@ void guest_main(const char *argsfile)
 	tap_init(&rn.top, tap, 0);
 	rn.top.count = a.offset;
 	tap_comment(&rn.top, "vm: kernel %s, %s, protocol timeouts x%g", rn.kernel, a.accel, a.time_scale);
-	run_files(&rn, &a);
+	/* Every scenario, in order (a.jobs at once); one that errs does not stop the others, a signal does. */
+	runner_run_files(&rn, a.files, a.nfiles, a.jobs, guest_unmet, NULL);
 	st = (struct guest_status){ rn.scenarios, rn.passed, rn.failed, rn.errors, rn.skipped, rn.signal != 0 };
 	fclose(tap);
 	snprintf(path, sizeof(path), "%s/" GUEST_STATUS, a.results);

@@ -37,6 +37,7 @@ struct options {
 	const char *junit;            /* --junit FILE */
 	struct select_opts select;    /* --only, --skip, --tags, --shard */
 	int list, quiet, verbose;
+	int jobs;                     /* -j N */
 	struct selection scenarios;   /* what runs, in order */
 };
 
@@ -46,7 +47,7 @@ static void usage(FILE *out)
 	        "usage: vpnlab run [--results DIR] [--backend host|vm|auto] [--cache DIR] [--kernel PKG]\n"
 	        "                  [--timeout SECONDS] [--vm-timeout SECONDS] [--junit FILE]\n"
 	        "                  [--only PATTERN]... [--skip PATTERN]... [--tags EXPR] [--shard I/N]\n"
-	        "                  [--list] [-q|--quiet] [-v|--verbose] SCENARIO.lua|FOLDER ...\n"
+	        "                  [--list] [-j N] [-q|--quiet] [-v|--verbose] SCENARIO.lua|FOLDER ...\n"
 	        "       vpnlab vm prepare [--kernel PACKAGE] [--cache DIR] [--force]\n"
 	        "       vpnlab doctor [--cache DIR]\n"
 	        "       vpnlab --help | --version\n"
@@ -67,6 +68,8 @@ static void usage(FILE *out)
 	        "  --tags      by declared tags (vpnlab.tags{...}): \"nat,!slow\" = nat and not slow\n"
 	        "  --shard     I/N: the I-th of N disjoint, balanced parts of what is selected\n"
 	        "  --list      print what would run (tags, requirements, backend) and exit\n"
+	        "  -j, --jobs  N scenarios at once, each in its own lab (default 1); the TAP stays\n"
+	        "              in the order given\n"
 	        "  -q, --quiet no progress and no summary on stderr\n"
 	        "  -v, --verbose  every scenario and test point on stderr as it happens\n"
 	        "  --kernel    the kernel package to prepare or boot (default: what linux-image-amd64\n"
@@ -88,6 +91,19 @@ static int parse_seconds(const char *name, const char *text, double *out)
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* -j N: 1 to 64 scenarios at once. */
+static int parse_jobs(const char *text, int *out)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || v < 1 || v > 64) {
+		fprintf(stderr, "vpnlab run: -j needs a number of scenarios at once from 1 to 64, not '%s'\n", text);
+		return -1;
+	}
+	*out = (int)v;
 	return 0;
 }
 
@@ -133,13 +149,14 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[1024];
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:b:c:k:t:T:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:b:c:k:t:T:qvj:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->results = optarg; break;
 		case 'b': o->backend = optarg; break;
@@ -166,13 +183,17 @@ static int parse_run_args(struct options *o, int argc, char **argv)
 		case OPT_SHARD:
 			if (select_parse_shard(optarg, &o->select.shard_index, &o->select.shard_count,
 			                       err, sizeof(err)) < 0) {
-				fprintf(stderr, "vpnlab run: --shard: %s\n", err);
+				fprintf(stderr, "vpnlab run: %s\n", err);
 				return -1;
 			}
 			break;
 		case OPT_LIST: o->list = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'v': o->verbose = 1; break;
+		case 'j':
+			if (parse_jobs(optarg, &o->jobs) < 0)
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -230,7 +251,7 @@ static int cmd_run(struct options *o, int argc, char **argv)
 		.results_root = o->results, .backend = o->backend, .cache_root = o->cache,
 		.vm_package = o->kernel, .vm_timeout = o->vm_timeout, .timeout = o->timeout,
 		.files = files, .nfiles = (int)o->scenarios.n,
-		.junit = o->junit, .progress = progress_mode_of(o), .quiet = o->quiet,
+		.junit = o->junit, .progress = progress_mode_of(o), .quiet = o->quiet, .jobs = o->jobs,
 	};
 	int rc = o->list ? runner_list(&ro, &o->scenarios) : runner_main(&ro);
 	free(files);

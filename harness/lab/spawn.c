@@ -39,6 +39,11 @@ static int track(pid_t pid)
 	return 0;
 }
 
+int spawn_track(pid_t pid)
+{
+	return track(pid);
+}
+
 static struct child *find(pid_t pid)
 {
 	for (size_t i = 0; i < nchildren; i++)

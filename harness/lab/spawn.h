@@ -36,6 +36,8 @@ struct spawn_opts {
 */
 pid_t spawn_start(const struct spawn_opts *o, char *err, size_t errlen);
 
+/* Track a child forked elsewhere (a parallel runner's worker), so spawn_reap records its exit. 0 or -1. */
+int spawn_track(pid_t pid);
 /* Reap every child that has exited (call on SIGCHLD). */
 void spawn_reap(void);
 /* Wait for every child to exit and forget them all (after killing them). */

@@ -278,7 +278,7 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 	struct vm_run_opts vo = {
 		.img = img, .run_dir = rn->results, .files = q->files, .nfiles = q->n,
 		.offset = rn->top.count, .kvm = kvm, .time_scale = vm_time_scale(kvm),
-		.timeout = o->vm_timeout, .scenario_timeout = rn->timeout, .loop = &rn->loop,
+		.timeout = o->vm_timeout, .scenario_timeout = rn->timeout, .jobs = o->jobs, .loop = &rn->loop,
 		.out = rn->top.out,
 	};
 
@@ -350,27 +350,52 @@ static void header(struct runner *rn, const struct runner_opts *o, const struct 
 		            have_vm ? "; VM for what it lacks: " : "", have_vm ? img->package : "");
 }
 
-/* Each scenario on the host; what the host lacks is queued (auto) or skipped. */
+void runner_run_files(struct runner *rn, char *const *files, int n, int jobs,
+                      runner_unmet_fn on_unmet, void *ctx)
+{
+	if (jobs > 1 && n > 1) {
+		runner_run_parallel(rn, files, n, jobs, on_unmet, ctx);
+		return;
+	}
+	for (int i = 0; i < n && !runner_interrupted(rn); i++) {
+		char unmet[256];
+		if (runner_scenario(rn, files[i], i + 1, unmet, sizeof(unmet)) == RUN_UNMET)
+			on_unmet(rn, files[i], unmet, ctx);
+	}
+}
+
+struct host_unmet {
+	const struct runner_opts *o;
+	int have_vm;
+	const char *no_vm;
+	struct queue *q;
+};
+
+/* On the host, what the host lacks is queued for the VM (auto) or skipped. */
+static void host_unmet(struct runner *rn, const char *file, const char *unmet, void *ctx)
+{
+	const struct host_unmet *h = ctx;
+	char reason[1024];
+
+	if (!strcmp(h->o->backend, "auto") && h->have_vm) {
+		if (queue_add(h->q, file) == 0)
+			return;
+		snprintf(reason, sizeof(reason), "cannot queue for the VM: %s", strerror(errno));
+	} else if (!strcmp(h->o->backend, "auto")) {
+		snprintf(reason, sizeof(reason), "needs %s, which kernel %s lacks; no VM: %s", unmet,
+		         rn->kernel, h->no_vm);
+	} else {
+		snprintf(reason, sizeof(reason), "needs %s, which kernel %s lacks; "
+		         "run it with --backend vm or auto", unmet, rn->kernel);
+	}
+	runner_skip(rn, file, reason);
+}
+
 static void run_on_host(struct runner *rn, const struct runner_opts *o, int have_vm,
                        const char *no_vm, struct queue *q)
 {
-	for (int i = 0; i < o->nfiles && !runner_interrupted(rn); i++) {
-		char unmet[256], reason[1024];
-		if (runner_scenario(rn, o->files[i], i + 1, unmet, sizeof(unmet)) != RUN_UNMET)
-			continue;
-		if (!strcmp(o->backend, "auto") && have_vm) {
-			if (queue_add(q, o->files[i]) == 0)
-				continue;
-			snprintf(reason, sizeof(reason), "cannot queue for the VM: %s", strerror(errno));
-		} else if (!strcmp(o->backend, "auto")) {
-			snprintf(reason, sizeof(reason), "needs %s, which kernel %s lacks; no VM: %s", unmet,
-			         rn->kernel, no_vm);
-		} else {
-			snprintf(reason, sizeof(reason), "needs %s, which kernel %s lacks; "
-			         "run it with --backend vm or auto", unmet, rn->kernel);
-		}
-		runner_skip(rn, o->files[i], reason);
-	}
+	struct host_unmet h = { o, have_vm, no_vm, q };
+	runner_run_files(rn, o->files, o->nfiles, o->jobs, host_unmet, &h);
 }
 
 /* The progress observer sees every line of the TAP stream (tapout.h). */

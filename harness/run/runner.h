@@ -34,6 +34,7 @@ struct runner_opts {
 	const char *junit;         /* also write JUnit XML here, or NULL */
 	enum progress_mode progress;  /* what stderr shows while it runs */
 	int quiet;                 /* no summary line on stderr */
+	int jobs;                  /* scenarios at once (-j), on the host and in the VM; 0 or 1: one */
 };
 
 struct selection;
@@ -66,6 +67,20 @@ enum runner_outcome { RUN_PASSED, RUN_FAILED, RUN_ERROR, RUN_UNMET, RUN_INTERRUP
 */
 enum runner_outcome runner_scenario(struct runner *rn, const char *file, int index,
                                     char *unmet, size_t unmetlen);
+
+/* What to do with a scenario that stopped for a kernel feature it lacks (queue it for the VM, or skip it). */
+typedef void (*runner_unmet_fn)(struct runner *rn, const char *file, const char *unmet, void *ctx);
+/*
+** Every file in order, up to jobs at once (jobs > 1: each in a worker
+** process, parallel.c; the TAP still comes out whole and in order). An
+** unmet scenario goes to on_unmet in its turn. A signal stops the ones in
+** flight and starts nothing more.
+*/
+void runner_run_files(struct runner *rn, char *const *files, int n, int jobs,
+                      runner_unmet_fn on_unmet, void *ctx);
+/* The jobs > 1 case of runner_run_files. */
+void runner_run_parallel(struct runner *rn, char *const *files, int n, int jobs,
+                         runner_unmet_fn on_unmet, void *ctx);
 
 /* A top-level "ok N - file # SKIP reason" for a scenario that cannot run. */
 void runner_skip(struct runner *rn, const char *file, const char *reason);

@@ -45,6 +45,11 @@ static int parse_line(struct guest_args *a, const char *key, const char *value)
 		a->timeout = strtod(value, &end);
 		return *value && !*end && a->timeout > 0 ? 0 : -1;
 	}
+	if (!strcmp(key, "jobs")) {
+		long v = strtol(value, &end, 10);
+		a->jobs = (int)v;
+		return *value && !*end && v >= 1 && v <= 64 ? 0 : -1;
+	}
 	if (!strcmp(key, "clock")) {
 		a->clock = strtod(value, &end);
 		return *value && !*end && a->clock >= 0 ? 0 : -1;
@@ -117,6 +122,8 @@ int guest_args_write(const char *path, const struct guest_args *a, char *err, si
 	        a->results, a->offset, a->time_scale, a->clock, a->accel[0] ? a->accel : "tcg");
 	if (a->timeout > 0)
 		fprintf(f, "timeout %g\n", a->timeout);
+	if (a->jobs > 1)
+		fprintf(f, "jobs %d\n", a->jobs);
 	for (int i = 0; i < a->nfiles; i++)
 		fprintf(f, "file %s\n", a->files[i]);
 	if (fclose(f) != 0) {

@@ -11,6 +11,7 @@
 **   offset N         top-level test points the host has already printed
 **   time_scale X     protocol timeouts multiplier (software emulation)
 **   timeout S        each scenario's time limit, in scenario seconds
+**   jobs N           scenarios at once (-j), default 1
 **   clock SECONDS    the host's wall clock at launch (the guest has no RTC)
 **   accel NAME       kvm or tcg, for the TAP header
 **   file PATH        a scenario, absolute; repeated, in order
@@ -31,6 +32,7 @@ struct guest_args {
 	int offset;
 	double time_scale;
 	double timeout;
+	int jobs;
 	double clock;
 	char accel[16];
 	char **files;

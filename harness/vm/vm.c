@@ -145,6 +145,7 @@ static int write_args(const struct vm_run_opts *o, char *err, size_t errlen)
 	a.offset = o->offset;
 	a.time_scale = o->time_scale;
 	a.timeout = o->scenario_timeout;
+	a.jobs = o->jobs;
 	clock_gettime(CLOCK_REALTIME, &now);
 	a.clock = (double)now.tv_sec + now.tv_nsec / 1e9;
 	snprintf(a.accel, sizeof(a.accel), "%s", o->kvm ? "kvm" : "tcg");

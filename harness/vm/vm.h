@@ -28,6 +28,7 @@ struct vm_run_opts {
 	double time_scale;          /* handed to the guest */
 	double timeout;             /* seconds for the whole VM run; 0: 120 s + each scenario's limit, scaled */
 	double scenario_timeout;    /* each scenario's time limit (scenario seconds), handed to the guest */
+	int jobs;                   /* scenarios at once in the guest (-j) */
 	struct loop *loop;
 	FILE *out;                  /* where the guest's TAP lines go */
 };
