@@ -27,8 +27,9 @@ results_of() {   # results_of OUTFILE SCENARIO: its results folder
 	awk -v s="$2" '/^# Subtest: / { on = ($3 == s) } on && /^# results: / { print $3; exit }' "$1"
 }
 
-# --- vm: inner-view and fail-wrong-key in one boot ---------------------------
-"$VPNLAB" run --backend vm --results "$tmp/res" "$dir/inner-view.lua" "$dir/fail-wrong-key.lua" \
+# --- vm: inner-view and fail-wrong-key in one boot, at once -----------------------
+# -j 2: the two run at once in one boot (the guest's workers, tests/58-jobs.t for the host's).
+"$VPNLAB" run -j 2 --backend vm --results "$tmp/res" "$dir/inner-view.lua" "$dir/fail-wrong-key.lua" \
 	>"$tmp/vm.out" 2>"$tmp/vm.err"
 is "$?" 1 "vm: exit 1 (one scenario built to fail)"
 is "$(points "$tmp/vm.out" "$dir/inner-view.lua" | grep -c ' ok$')" 9 "inner-view: all 9 points pass"
