@@ -5,6 +5,7 @@
 -- first packet and tells charon (an XFRM mapping event), which moves the
 -- SAs there: after at most a stale packet the tunnel works again. The same
 -- scenario with the userspace data plane fails (nat-rebind-libipsec.lua).
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 local net = vpnlab.start("home-nat")
 local home, wan = net.nodes.home, net.links.wan
 local gw_addr, home_addr = net.nodes.gateway:addr("wan"), home:addr("wan")

@@ -2,6 +2,7 @@
 -- traffic, then the home router starts dropping udp/4500 (node:block), the
 -- tunnel goes dark although both ends still think it is up, and traffic flows
 -- again once the rule is removed (node:unblock).
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 vpnlab.tags{ "firewall" }
 
 local net = vpnlab.start("home-nat")

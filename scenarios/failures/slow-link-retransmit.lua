@@ -3,6 +3,7 @@
 -- retransmits IKE_SA_INIT before the first response arrives, the responder
 -- answers the duplicate from its cache, and the exchange still completes.
 -- (netem's delay needs the kernel feature, so this runs in the VM here.)
+vpnlab.requires{ "esp", "netem" }   -- the kernel data plane (the vm backend on a host without it)
 vpnlab.tags{ "slow" }
 
 local net = vpnlab.start("direct", { links = { net = { delay = 1500 } } })

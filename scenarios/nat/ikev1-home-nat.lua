@@ -1,6 +1,7 @@
 -- IKEv1 road warrior behind a home NAT: main mode starts on udp/500, NAT
 -- detection (NAT-D payloads in messages 3-4) moves messages 5-6 and quick
 -- mode to udp/4500, and ESP travels inside UDP 4500.
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 vpnlab.tags{ "nat", "ikev1" }
 
 local net = vpnlab.start("home-nat")

@@ -9,6 +9,7 @@
 -- travels inside UDP although nothing rewrites addresses.
 -- (strongSwan's userspace data plane would put everything in udp/4500:
 -- dataplane/libipsec-no-nat.lua.)
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 local net = vpnlab.start("firewalled", {
   nodes = { fw = { firewall = { block = { { proto = "udp", port = 4500 } } } } },
 })

@@ -5,6 +5,7 @@
 -- the non-ESP marker), the kernel encapsulates ESP in UDP 4500 (RFC 3948)
 -- because a NAT is really there (not faked), and the NATed client keeps the
 -- mapping alive with NAT-T keepalives.
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 local net = vpnlab.start("home-nat")
 local wan, lan = net.links.wan, net.links.lan
 local client_addr, nat_addr = net.nodes.client:addr("lan"), net.nodes.home:addr("wan")

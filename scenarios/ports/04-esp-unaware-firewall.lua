@@ -6,6 +6,7 @@
 -- data gets through. The second forces UDP encapsulation (encap = yes) and
 -- its tunnel works, which is why operators turn that option on. Plain ESP
 -- needs the kernel data plane: the userspace one always encapsulates.
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 local net = vpnlab.start("firewalled", { nodes = { fw = { firewall = { esp = "drop" } } } })
 local lan, wan = net.links.lan, net.links.wan
 local gw_addr = net.nodes.gateway:addr("wan")

@@ -6,6 +6,7 @@
 -- across a plain routed WAN, the other behind its ISP's NAT. Kernel data
 -- plane (raw ESP needs the kernel's): it runs in the VM on a host without
 -- kernel ESP.
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 local net = vpnlab.start("site-to-site-nat")
 local wan, isp, nat_wan = net.links.wan, net.links.isp, net.links.nat_wan
 local left_addr, nat_addr = net.nodes.left_gw:addr("wan"), net.nodes.nat:addr("nat_wan")

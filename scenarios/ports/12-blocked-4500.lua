@@ -7,6 +7,7 @@
 -- here describes the failure, so the scenario passes when the failure
 -- happens as it should. Kernel data plane: it runs in the VM on a host
 -- without kernel ESP.
+vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 local net = vpnlab.start("home-nat", {
   nodes = { home = { firewall = { block = { { proto = "udp", port = 4500 } } } } },
 })
