@@ -190,8 +190,10 @@ void runner_run_parallel(struct runner *rn, char *const *files, int n, int width
 		snprintf(jobs[i].tap, sizeof(jobs[i].tap), "%s/%d.tap", dir, i + 1);
 		snprintf(jobs[i].outcome, sizeof(jobs[i].outcome), "%s/%d.outcome", dir, i + 1);
 	}
-	while (flushed < next || next < n) {
+	for (;;) {
 		int stopping = runner_interrupted(rn);
+		/* Exits first: a slot freed since the last pass is filled before sleeping again. */
+		running -= collect_exits(jobs, next);
 		while (!stopping && running < width && next < n) {
 			if (start(rn, &jobs[next], files[next], next + 1) < 0) {
 				jobs[next].done = 1;        /* emitted as a worker without an outcome */
@@ -208,7 +210,6 @@ void runner_run_parallel(struct runner *rn, char *const *files, int n, int width
 					kill(jobs[i].pid, rn->signal ? rn->signal : SIGTERM);
 			forwarded = 1;
 		}
-		running -= collect_exits(jobs, next);
 		while (flushed < next && jobs[flushed].done) {
 			emit(rn, &jobs[flushed], files[flushed], on_unmet, ctx);
 			flushed++;
@@ -218,7 +219,7 @@ void runner_run_parallel(struct runner *rn, char *const *files, int n, int width
 		/*
 		** Sleep until a worker ends (SIGCHLD on the signalfd) or a signal
 		** comes. One that ended since collect_exits left SIGCHLD pending, or
-		** was reaped by a poll above and is found on the next pass.
+		** was reaped by the poll at the top and is found on the next pass.
 		*/
 		if (running > 0)
 			loop_once(&rn->loop, -1);
