@@ -18,6 +18,7 @@
 ** Anything else is kept as system-out of the scenario it appeared in (or of
 ** the run). The run gets a testsuite of its own only when it has something
 ** to say: a Bail out!, a stream without (or with a wrong) plan, stray lines.
+** The JUnit elements are written here; escaping the text is xmlout's.
 */
 #include "run/junit.h"
 
@@ -27,6 +28,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "run/xmlout.h"
 
 struct span {
 	size_t off, len;
@@ -596,100 +599,35 @@ static void reader_free(struct junit_reader *r)
 	free(r->runsuite.out);
 }
 
-
-/* ---- XML --------------------------------------------------------------- */
-
-/*
-** The length of the valid UTF-8 sequence of a character XML 1.0 allows at
-** p[0..n), or 0: overlong forms, surrogates, U+FFFE/U+FFFF and code points
-** past U+10FFFF are invalid.
-*/
-static size_t utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-	unsigned long cp = p[0] & (0x7f >> len);
-	static const unsigned long least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-
-	if (p[0] < 0xc2 || p[0] > 0xf4 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return len;
-}
+/* ---- XML (the escaping is xmlout's) ------------------------------------- */
 
 enum { XML_ATTR = 1, XML_TAP = 2 };   /* an attribute value; undo TAP's "\#" "\\" */
 
-/*
-** p[0..n) as XML character data: markup escaped, whitespace kept in
-** attributes as character references, every byte XML 1.0 cannot carry (a
-** control character, a byte of invalid UTF-8) as U+FFFD.
-*/
 static void xml_put(FILE *out, const char *text, size_t n, int flags)
 {
-	const unsigned char *p = (const unsigned char *)text;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-
-		if ((flags & XML_TAP) && p[i] == '\\' && i + 1 < n && (p[i + 1] == '#' || p[i + 1] == '\\'))
-			i++;
-		switch (p[i]) {
-		case '&': fputs("&amp;", out); continue;
-		case '<': fputs("&lt;", out); continue;
-		case '>': fputs("&gt;", out); continue;
-		case '"': fputs((flags & XML_ATTR) ? "&quot;" : "\"", out); continue;
-		case '\t': fputs((flags & XML_ATTR) ? "&#9;" : "\t", out); continue;
-		case '\n': fputs((flags & XML_ATTR) ? "&#10;" : "\n", out); continue;
-		case '\r': fputs("&#13;", out); continue;
-		default: break;
-		}
-		if (p[i] >= 0x20 && p[i] < 0x80) {
-			fputc(p[i], out);
-		} else if (p[i] >= 0x80 && (len = utf8_valid(p + i, n - i)) > 0) {
-			fwrite(p + i, 1, len, out);
-			i += len - 1;
-		} else {
-			fputs("\xef\xbf\xbd", out);
-		}
-	}
+	if (flags & XML_ATTR)
+		xmlout_value(out, text, n);
+	else
+		xmlout_text(out, text, n);
 }
 
+/*
+** The text of s as XML. With XML_TAP, in runs between TAP's escapes: the
+** backslash of "\#" or "\\" is dropped and the character after it starts
+** the next run (a backslash is ASCII, so no UTF-8 sequence is cut).
+*/
 static void xml_span(FILE *out, const struct junit_reader *r, struct span s, int flags)
 {
-	xml_put(out, r->tap + s.off, s.len, flags);
-}
+	const char *p = r->tap + s.off;
+	size_t from = 0;
 
-static void xml_attr(FILE *out, const char *key, const char *value)
-{
-	fprintf(out, " %s=\"", key);
-	xml_put(out, value, strlen(value), XML_ATTR);
-	fputc('"', out);
-}
-
-/* The lines of s, each without up to indent leading spaces. */
-static void xml_lines(FILE *out, const struct junit_reader *r, struct span s, size_t indent)
-{
-	size_t off = 0;
-
-	while (off < s.len) {
-		struct span line = span_sub(s, off, s.len);
-		const char *nl = memchr(r->tap + line.off, '\n', line.len);
-		size_t skip;
-
-		line.len = nl ? (size_t)(nl - (r->tap + line.off)) : line.len;
-		off += line.len + 1;
-		if (line.len > 0 && r->tap[line.off + line.len - 1] == '\r')
-			line.len--;
-		skip = span_indent(r, line);
-		xml_span(out, r, span_sub(line, skip < indent ? skip : indent, line.len), 0);
-		fputc('\n', out);
+	for (size_t i = 0; (flags & XML_TAP) && i + 1 < s.len; i++) {
+		if (p[i] == '\\' && (p[i + 1] == '#' || p[i + 1] == '\\')) {
+			xml_put(out, p + from, i - from, flags);
+			from = ++i;
+		}
 	}
+	xml_put(out, p + from, s.len - from, flags);
 }
 
 /* "tests/scenarios/fail/x.lua" -> "tests.scenarios.fail.x" (malloc'd), NULL if out of memory. */
@@ -753,8 +691,8 @@ static int xml_pcaps(FILE *out, const struct junit_reader *r, struct span result
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		fputs("      <property", out);
-		xml_attr(out, "name", "pcap");
-		xml_attr(out, "value", path);
+		xmlout_attr(out, "name", "pcap");
+		xmlout_attr(out, "value", path);
 		fputs("/>\n", out);
 		free(names[i]);
 	}
@@ -767,7 +705,7 @@ static void xml_property(FILE *out, const struct junit_reader *r, const char *na
 	if (value.len == 0)
 		return;
 	fputs("      <property", out);
-	xml_attr(out, "name", name);
+	xmlout_attr(out, "name", name);
 	fputs(" value=\"", out);
 	xml_span(out, r, value, XML_ATTR);
 	fputs("\"/>\n", out);
@@ -795,7 +733,7 @@ static void xml_case_name(FILE *out, const struct junit_reader *r, const struct 
 
 	fputs(" name=\"", out);
 	if (c->fixed_name) {
-		xml_put(out, c->fixed_name, strlen(c->fixed_name), XML_ATTR);
+		xmlout_value(out, c->fixed_name, strlen(c->fixed_name));
 	} else if (c->desc.len > 0) {
 		xml_span(out, r, c->desc, XML_ATTR | XML_TAP);
 	} else {
@@ -818,16 +756,16 @@ static void xml_outcome(FILE *out, const struct junit_reader *r, const struct ju
 	else if (c->reason.len > 0)
 		xml_span(out, r, c->reason, XML_ATTR | (c->status == J_ERROR && !c->fixed_name ? XML_TAP : 0));
 	else
-		xml_put(out, c->note, strlen(c->note), XML_ATTR);
+		xmlout_value(out, c->note, strlen(c->note));
 	fputc('"', out);
 	if (c->status != J_SKIP)
-		xml_attr(out, "type", c->status == J_FAIL ? "assertion" : c->type ? c->type : "error");
+		xmlout_attr(out, "type", c->status == J_FAIL ? "assertion" : c->type ? c->type : "error");
 	if (c->yaml.len == 0) {
 		fputs("/>\n", out);
 		return;
 	}
 	fputc('>', out);
-	xml_lines(out, r, c->yaml, c->yaml_indent);
+	xmlout_lines(out, r->tap + c->yaml.off, c->yaml.len, c->yaml_indent);
 	fprintf(out, "</%s>\n", tag);
 }
 
@@ -859,7 +797,7 @@ static int xml_suite(FILE *out, const struct junit_reader *r, const struct junit
 	suite_count(s, &k);
 	fputs("  <testsuite name=\"", out);
 	if (s == &r->runsuite)
-		xml_put(out, run_name, strlen(run_name), XML_ATTR);
+		xmlout_value(out, run_name, strlen(run_name));
 	else
 		xml_span(out, r, s->name, XML_ATTR | (s->name_escaped ? XML_TAP : 0));
 	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
@@ -871,7 +809,7 @@ static int xml_suite(FILE *out, const struct junit_reader *r, const struct junit
 	for (size_t i = 0; i < s->ncases; i++) {
 		const struct junit_case *c = &s->cases[i];
 		fputs("    <testcase", out);
-		xml_attr(out, "classname", classname);
+		xmlout_attr(out, "classname", classname);
 		xml_case_name(out, r, c);
 		fputs(" time=\"0\"", out);
 		if (c->status == J_PASS) {
@@ -910,8 +848,9 @@ static int xml_write(FILE *out, const struct junit_reader *r, const char *name)
 		all.skipped += k.skipped;
 		all.seconds += k.seconds;
 	}
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
-	xml_attr(out, "name", name);
+	xmlout_prolog(out);
+	fputs("<testsuites", out);
+	xmlout_attr(out, "name", name);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 	        all.tests, all.failures, all.errors, all.skipped, all.seconds);
 	for (size_t i = 0; i < r->nsuites; i++)

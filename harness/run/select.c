@@ -1,14 +1,8 @@
 /*
 ** select.c: collect scenario files, read their declared tags and kernel
 ** requirements from their text, keep what --only/--skip/--tags/--shard
-** select, and print --list.
-**
-** Declarations are found by a small Lua lexer, not by running the file:
-** only literal lists of string literals count, i.e. `vpnlab.tags{ "a",
-** "b" }`, `vpnlab.tags({ "a" })`, `vpnlab.requires("esp")` or
-** `vpnlab.requires "esp"`. Comments and strings are skipped, so a
-** declaration inside one is not one; a list with anything but string
-** literals in it (a variable, a call) is ignored as a whole.
+** select, and print --list. The declarations are found by luascan,
+** which reads the text without running it.
 */
 #include "run/select.h"
 
@@ -24,9 +18,10 @@
 #include <unistd.h>
 
 #include "lab/probe.h"
+#include "run/luascan.h"
 
 #define SELECT_MAX_TEXT (1024 * 1024)   /* bytes read from a scenario: declarations sit at its top */
-#define SELECT_MAX_WORD 128             /* longest tag or feature name kept */
+#define SELECT_MAX_WORD LUASCAN_MAX_WORD   /* a --tags tag is as long as a declared one can be */
 #define SELECT_MAX_WORDS 256            /* tags (or requirements) kept per scenario: keeps dedup cheap */
 #define SELECT_MAX_SHARDS 10000
 
@@ -77,234 +72,19 @@ static int words_have(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
-/* ---- a Lua lexer, just enough to find literal declarations --------------- */
+/* ---- declarations (found by luascan) -------------------------------------- */
 
-enum tok_kind { TOK_END, TOK_NAME, TOK_STRING, TOK_PUNCT };
-
-struct lexer {
-	const char *text;
-	size_t len, pos;
-};
-
-struct token {
-	enum tok_kind kind;
-	size_t start, len;         /* the token's bytes in the text (NAME, PUNCT) */
-	char str[SELECT_MAX_WORD]; /* a STRING's value, when plain */
-	size_t slen;
-	int plain;                 /* a STRING short enough, without numeric or \z escapes */
-};
-
-static int lex_peek(const struct lexer *lx, size_t ahead)
+/* A literal declaration: its strings join the scenario's, without duplicates. */
+static int add_declared(void *ctx, enum luascan_kind kind, char *const *words, size_t nwords)
 {
-	return lx->pos + ahead < lx->len ? (unsigned char)lx->text[lx->pos + ahead] : -1;
-}
+	struct scenario_info *si = ctx;
+	char ***list = kind == LUASCAN_TAGS ? &si->tags : &si->requires;
+	size_t *n = kind == LUASCAN_TAGS ? &si->ntags : &si->nrequires;
+	int rc = 0;
 
-/* At "[" "="* "[": its level (count of '='), else -1. Does not move. */
-static int long_bracket_level(const struct lexer *lx)
-{
-	size_t i = 1;
-	if (lex_peek(lx, 0) != '[')
-		return -1;
-	while (lex_peek(lx, i) == '=')
-		i++;
-	return lex_peek(lx, i) == '[' ? (int)(i - 1) : -1;
-}
-
-/* Past a long bracket of this level and its closing "]" "="* "]" (or the end). */
-static void skip_long(struct lexer *lx, int level)
-{
-	lx->pos += (size_t)level + 2;
-	while (lx->pos < lx->len) {
-		if (lx->text[lx->pos++] != ']')
-			continue;
-		int i = 0;
-		while (i < level && lex_peek(lx, (size_t)i) == '=')
-			i++;
-		if (i == level && lex_peek(lx, (size_t)i) == ']') {
-			lx->pos += (size_t)level + 1;
-			return;
-		}
-	}
-}
-
-static void str_put(struct token *t, int c)
-{
-	if (t->slen + 1 < sizeof(t->str))
-		t->str[t->slen++] = (char)c;
-	else
-		t->plain = 0;
-}
-
-/* A quoted string; unterminated at a newline or the end, as Lua would refuse it. */
-static void lex_quoted(struct lexer *lx, struct token *t)
-{
-	static const char from[] = "abfnrtv\\\"'\n", to[] = "\a\b\f\n\r\t\v\\\"'\n";
-	int quote = lex_peek(lx, 0), c;
-	lx->pos++;
-	while ((c = lex_peek(lx, 0)) >= 0 && c != quote && c != '\n') {
-		lx->pos++;
-		if (c == '\\' && (c = lex_peek(lx, 0)) >= 0) {
-			const char *e = strchr(from, c);
-			lx->pos++;
-			if (e == NULL)
-				t->plain = 0;   /* \x, \ddd, \u{}, \z: never in a tag */
-			else
-				str_put(t, to[e - from]);
-		} else {
-			str_put(t, c);
-		}
-	}
-	if (c == quote)
-		lx->pos++;
-}
-
-static int is_name_char(int c, int digits)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (digits && c >= '0' && c <= '9');
-}
-
-/* The next token; comments and white space are skipped. */
-static void lex_next(struct lexer *lx, struct token *t)
-{
-	int c, level;
-	t->kind = TOK_END;
-	t->slen = 0;
-	t->plain = 1;
-	for (;;) {
-		while ((c = lex_peek(lx, 0)) == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
-			lx->pos++;
-		if (c != '-' || lex_peek(lx, 1) != '-')
-			break;
-		lx->pos += 2;
-		if ((level = long_bracket_level(lx)) >= 0)
-			skip_long(lx, level);
-		else
-			while ((c = lex_peek(lx, 0)) >= 0 && c != '\n')
-				lx->pos++;
-	}
-	t->start = lx->pos;
-	if (c < 0) {
-		t->kind = TOK_END;
-	} else if (c == '"' || c == '\'') {
-		t->kind = TOK_STRING;
-		lex_quoted(lx, t);
-	} else if ((level = long_bracket_level(lx)) >= 0) {
-		t->kind = TOK_STRING;
-		t->plain = 0;   /* [[...]] is a string to skip; a tag in one is not worth decoding */
-		skip_long(lx, level);
-	} else if (is_name_char(c, 0)) {
-		t->kind = TOK_NAME;
-		while (is_name_char(lex_peek(lx, 0), 1))
-			lx->pos++;
-	} else {
-		/* A number's digits, letters and dots are one token, so "1e5" never holds a name. */
-		t->kind = TOK_PUNCT;
-		lx->pos++;
-		if (c >= '0' && c <= '9')
-			while (is_name_char(c = lex_peek(lx, 0), 1) || c == '.')
-				lx->pos++;
-	}
-	t->len = lx->pos - t->start;
-	t->str[t->slen] = '\0';
-}
-
-static int tok_is(const struct lexer *lx, const struct token *t, enum tok_kind k, const char *text)
-{
-	return t->kind == k && t->len == strlen(text) && memcmp(lx->text + t->start, text, t->len) == 0;
-}
-
-/*
-** After `{`: string literals separated by ',' or ';' up to '}' (a trailing
-** separator allowed). 0 with the strings in out, -1 if anything else is in it.
-*/
-static int lex_list(struct lexer *lx, char ***out, size_t *nout)
-{
-	struct token t;
-	for (;;) {
-		lex_next(lx, &t);
-		if (tok_is(lx, &t, TOK_PUNCT, "}"))
-			return 0;
-		if (t.kind != TOK_STRING || !t.plain || *nout >= SELECT_MAX_WORDS ||
-		    words_add(out, nout, t.str, t.slen, 1) < 0)
-			return -1;
-		lex_next(lx, &t);
-		if (tok_is(lx, &t, TOK_PUNCT, "}"))
-			return 0;
-		if (!tok_is(lx, &t, TOK_PUNCT, ",") && !tok_is(lx, &t, TOK_PUNCT, ";"))
-			return -1;
-	}
-}
-
-/*
-** After `vpnlab . name`: the argument, in any of its literal forms:
-** "s", ("s"), {...}, ({...}). 0 with its strings in out, else -1.
-*/
-static int lex_arguments(struct lexer *lx, char ***out, size_t *nout)
-{
-	struct token t;
-	int paren;
-	lex_next(lx, &t);
-	paren = tok_is(lx, &t, TOK_PUNCT, "(");
-	if (paren)
-		lex_next(lx, &t);
-	if (t.kind == TOK_STRING) {
-		if (!t.plain || words_add(out, nout, t.str, t.slen, 1) < 0)
-			return -1;
-	} else if (!tok_is(lx, &t, TOK_PUNCT, "{") || lex_list(lx, out, nout) < 0) {
-		return -1;
-	}
-	if (paren) {
-		lex_next(lx, &t);
-		return tok_is(lx, &t, TOK_PUNCT, ")") ? 0 : -1;
-	}
-	return 0;
-}
-
-/*
-** One declaration starting at the `vpnlab` just read: its strings are added
-** to the scenario's tags or requires (no duplicates). A non-literal one adds
-** nothing. -1 only when out of memory.
-*/
-static int scan_declaration(struct lexer *lx, struct scenario_info *si)
-{
-	struct token t;
-	char **words = NULL;
-	size_t nwords = 0;
-	int tags, rc = 0;
-
-	lex_next(lx, &t);
-	if (!tok_is(lx, &t, TOK_PUNCT, "."))
-		return 0;
-	lex_next(lx, &t);
-	tags = tok_is(lx, &t, TOK_NAME, "tags");
-	if (!tags && !tok_is(lx, &t, TOK_NAME, "requires"))
-		return 0;
-	char ***list = tags ? &si->tags : &si->requires;
-	size_t *n = tags ? &si->ntags : &si->nrequires;
-	if (lex_arguments(lx, &words, &nwords) == 0)
-		for (size_t i = 0; i < nwords && rc == 0 && *n < SELECT_MAX_WORDS; i++)
-			rc = words_add(list, n, words[i], strlen(words[i]), 1);
-	words_free(words, nwords);
+	for (size_t i = 0; i < nwords && rc == 0 && *n < SELECT_MAX_WORDS; i++)
+		rc = words_add(list, n, words[i], strlen(words[i]), 1);
 	return rc;
-}
-
-/* Every literal declaration in text. 0 or -1 (out of memory). */
-static int scan_text(const char *text, size_t len, struct scenario_info *si)
-{
-	struct lexer lx = { text, len, 0 };
-	struct token t, prev = { .kind = TOK_END };
-	for (lex_next(&lx, &t); t.kind != TOK_END; prev = t, lex_next(&lx, &t)) {
-		/* `x.vpnlab.tags` or `o:vpnlab` is someone else's field. */
-		int member = tok_is(&lx, &prev, TOK_PUNCT, ".") || tok_is(&lx, &prev, TOK_PUNCT, ":");
-		if (!member && tok_is(&lx, &t, TOK_NAME, "vpnlab")) {
-			size_t after = lx.pos;
-			if (scan_declaration(&lx, si) < 0)
-				return -1;
-			/* Scan on from just after `vpnlab`: a failed match may have eaten the next one. */
-			lx.pos = after;
-		}
-	}
-	return 0;
 }
 
 /* Read the first SELECT_MAX_TEXT bytes of a regular file and scan them. */
@@ -330,7 +110,7 @@ static int read_declarations(struct scenario_info *si, char *err, size_t errlen)
 		len += (size_t)got;
 	if (got < 0)
 		fail(err, errlen, "%s: %s", si->path, strerror(errno));
-	else if ((rc = scan_text(text, len, si)) < 0)
+	else if ((rc = luascan_text(text, len, add_declared, si)) < 0)
 		fail(err, errlen, "%s: out of memory", si->path);
 	free(text);
 	close(fd);
