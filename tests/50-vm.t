@@ -55,8 +55,8 @@ ok $(( ms > 2000 )) "vm prepare: a current cache takes ${ms} ms (under 2 s)"
 "$VPNLAB" run --backend vm --results "$tmp/vm" $V/features.lua $V/esp-fail.lua $V/middlebox-fail.lua >"$tmp/vm.out" 2>"$tmp/vm.err"
 rc=$?
 is "$rc" 1 "backend vm: exit 1 (a point failed in the guest)"
-like "$(grep -E '^not ok 1 ' "$tmp/vm.out")" "^not ok 1 - $V/esp-fail.lua" "backend vm: the failing scenario is point 1 (files run sorted)"
-like "$(grep -E '^ok 2 ' "$tmp/vm.out")" "^ok 2 - $V/features.lua" "backend vm: the passing scenario is point 2"
+like "$(grep -E '^ok 1 ' "$tmp/vm.out")" "^ok 1 - $V/features.lua" "backend vm: the passing scenario is point 1 (files run in the order given)"
+like "$(grep -E '^not ok 2 ' "$tmp/vm.out")" "^not ok 2 - $V/esp-fail.lua" "backend vm: the failing scenario is point 2"
 is "$(grep -c '^# vm: 3 scenarios for the VM: booting' "$tmp/vm.out")" 1 "backend vm: one VM boot for the three scenarios"
 like "$(grep -E '^# backend: ' "$tmp/vm.out" | head -1)" '^# backend: vm \((tcg|kvm)\), kernel [0-9]' \
 	"backend vm: the TAP says which backend and kernel ran the scenario"
