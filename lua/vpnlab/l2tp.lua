@@ -17,6 +17,7 @@
 --   lac:connect(); lac:await("ppp-up", 10); lac:addresses()[1].peer
 
 local core = require("vpnlab.core")
+local daemon = require("vpnlab.daemon")
 
 local M = {}
 
@@ -369,12 +370,7 @@ function L2tp:await(state, seconds)
 end
 
 -- Has xl2tpd (or a pppd it started) logged a line matching pattern (Lua pattern)?
-function L2tp:logged(pattern)
-  for i = 1, self.proc:count() do
-    if self.proc:line(i):find(pattern) then return true end
-  end
-  return false
-end
+function L2tp:logged(pattern) return daemon.logged(self.proc, pattern) end
 
 function L2tp:alive() return self.proc:alive() end
 

@@ -22,6 +22,7 @@
 --                       detection), and it does not follow a NAT rebinding.
 
 local core = require("vpnlab.core")
+local daemon = require("vpnlab.daemon")
 
 local M = {}
 
@@ -395,12 +396,7 @@ function Charon:await(state, seconds)
 end
 
 -- Has this charon logged a line matching pattern (Lua pattern)?
-function Charon:logged(pattern)
-  for i = 1, self.proc:count() do
-    if self.proc:line(i):find(pattern) then return true end
-  end
-  return false
-end
+function Charon:logged(pattern) return daemon.logged(self.proc, pattern) end
 
 function Charon:alive() return self.proc:alive() end
 
