@@ -6,7 +6,8 @@
 #     marked points (tests/scenarios/fail-l2tp/): a wrong CHAP password (PPP
 #     never comes up, and the await ends when pppd gives up, not at its
 #     deadline), clear udp/1701 asserted on a WAN that carries L2TP only
-#     inside ESP, L2TP without IPsec against `never{ udp = 1701 }`, and a
+#     inside ESP, L2TP without IPsec against `never{ udp = 1701 }` and
+#     `never{ ppp = "LCP" }`, and a
 #     LAC without IPsec against an LNS with require_ipsec (no PPP).
 #   - the generated files are in the results folder (xl2tpd.conf, pppd's
 #     options, the private /etc/ppp with its secrets readable by root only)
@@ -55,8 +56,8 @@ is "$(points "$tmp/vm.out" "$F/wrong-password.lua" | grep 'not ok' | tr '\n' ' '
 is "$(points "$tmp/vm.out" "$F/wrong-password.lua" | wc -l)" 6 "wrong-password: all six points ran"
 is "$(points "$tmp/vm.out" "$F/clear-1701.lua" | grep 'not ok' | tr '\n' ' ')" "3 not ok " \
 	"clear-1701: exactly point 3 (clear udp/1701 on the WAN) fails"
-is "$(points "$tmp/vm.out" "$F/no-ipsec.lua" | grep 'not ok' | tr '\n' ' ')" "3 not ok " \
-	"no-ipsec: exactly point 3 (never udp/1701) fails"
+is "$(points "$tmp/vm.out" "$F/no-ipsec.lua" | grep 'not ok' | tr '\n' ' ')" "3 not ok 6 not ok " \
+	"no-ipsec: exactly points 3 (never udp/1701) and 6 (never a clear PPP LCP) fail"
 is "$(points "$tmp/vm.out" "$F/require-ipsec.lua" | grep 'not ok' | tr '\n' ' ')" "1 not ok " \
 	"require-ipsec: exactly point 1 (PPP up without IPsec) fails; the LNS's rule dropped the clear SCCRQ"
 is "$(points "$tmp/vm.out" "$F/require-ipsec.lua" | wc -l)" 4 "require-ipsec: all four points ran"
