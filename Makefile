@@ -4,14 +4,14 @@
 VERSION  := 0.1.0
 CC       ?= cc
 BUILD    ?= build
-PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libnftables libpcap liblzma libnetfilter_conntrack libcrypto libnl-xfrm-3.0
+PKGS     := lua5.4 libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libnftables libpcap liblzma libnetfilter_conntrack libcrypto libnl-xfrm-3.0 jansson
 
 DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev liblua5.4-dev libnl-3-dev \
-            libnl-route-3-dev libnl-genl-3-dev libnl-xfrm-3-dev libnftables-dev libpcap-dev liblzma-dev libnetfilter-conntrack-dev libssl-dev \
+            libnl-route-3-dev libnl-genl-3-dev libnl-xfrm-3-dev libjansson-dev libnftables-dev libpcap-dev liblzma-dev libnetfilter-conntrack-dev libssl-dev \
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
             iproute2 iputils-ping nftables perl procps tcpdump tshark strace cpio busybox-static python3 python3-yaml \
-            qemu-system-x86 kmod xl2tpd ppp libxml2-utils groff-base man-db
+            qemu-system-x86 kmod xl2tpd ppp libxml2-utils groff-base man-db chromium
 
 # Asked of pkg-config when first used, not when the Makefile is read: in
 # `make deps run` on a fresh machine the packages are installed only by then.

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "cli/doctor.h"
 #include "cli/guest.h"
 #include "lab/isolate.h"
@@ -354,6 +355,17 @@ int main(int argc, char **argv)
 		rc = cmd_vm_prepare(&o, argc - 2, argv + 2);
 	else if (!strcmp(argv[1], "doctor"))
 		rc = cmd_doctor(&o, argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "decode"))
+		rc = cmd_decode(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "check"))
+		rc = cmd_check(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "triage"))
+		rc = cmd_triage(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "timeline"))
+		rc = cmd_timeline(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "up") || !strcmp(argv[1], "exec") || !strcmp(argv[1], "shell") ||
+	         !strcmp(argv[1], "capture") || !strcmp(argv[1], "down") || !strcmp(argv[1], "ls"))
+		rc = cmd_livelab(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
 		usage(stderr);

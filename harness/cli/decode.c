@@ -1,0 +1,11 @@
+/* decode.c: placeholder until the command is written (see commands.h). */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int cmd_decode(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "vpnlab: '%s' is not built yet\n", argv[0]);
+	return 2;
+}
