@@ -798,3 +798,9 @@ int dissect_icmp_type_by_name(const char *name)
 {
 	return num_by_name(icmp_types, name);
 }
+
+const char *dissect_ike_notify_name(int type)
+{
+	(void)type;
+	return NULL;   /* placeholder: the table comes with the payload walk */
+}

@@ -31,10 +31,18 @@ enum pkt_class {
 /* Link-layer types we accept (values match DLT_* of libpcap). */
 #define DISSECT_LINK_EN10MB 1
 #define DISSECT_LINK_RAW    101   /* DLT_RAW on Linux: bare IP */
+#define DISSECT_LINK_NULL   0     /* BSD loopback: a 4-byte address family */
+#define DISSECT_LINK_LINUX_SLL  113   /* Linux cooked capture v1 ("any" interface) */
+#define DISSECT_LINK_IPV4   228   /* bare IPv4 */
+#define DISSECT_LINK_LINUX_SLL2 276   /* Linux cooked capture v2 */
 
 struct pkt_facts {
 	enum pkt_class cls;
 	const char *problem;     /* static text: why TRUNCATED/INVALID, else NULL */
+
+	/* Link layer: who handed the frame to whom on the link (the ladder's arrow) */
+	int has_eth;             /* 1: both MACs (Ethernet); 2: only eth_src (Linux cooked capture) */
+	uint8_t eth_src[6], eth_dst[6];
 
 	/* IPv4; all addresses and ports are in host byte order */
 	int has_ip;
@@ -62,6 +70,14 @@ struct pkt_facts {
 	int ike_nonesp;          /* the four-byte non-ESP marker preceded the header */
 	uint32_t ike_msgid;
 	uint64_t ike_ispi, ike_rspi;
+	/* Payloads of a message sent in the clear (IKEv2 IKE_SA_INIT, IKEv1 Main/Aggressive Mode before keys) */
+	int ike_encrypted;       /* IKEv2: an SK or SKF payload; IKEv1: the E flag */
+	int ike_nnotify;         /* notify payloads read (at most 4 kept) */
+	uint16_t ike_notify[4];  /* their message types, in order (NO_PROPOSAL_CHOSEN 14, NAT_DETECTION_SOURCE_IP 16388, ...) */
+	uint8_t ike_natd_src_len, ike_natd_dst_len;   /* 0: no such payload */
+	uint8_t ike_natd_src[64], ike_natd_dst[64];   /* NAT detection hashes: v2 NAT_DETECTION_SOURCE/DESTINATION_IP;
+	                                                 v1 NAT-D (RFC 3947: the first is the destination's, the second the source's) */
+	uint16_t ike_frag, ike_frag_total;            /* IKEv2 SKF (RFC 7383) fragment number and total, 0 if none */
 
 	/* ESP, raw or in UDP */
 	uint32_t esp_spi, esp_seq;
@@ -108,6 +124,7 @@ const char *dissect_ppp_proto_name(int proto);        /* "LCP", "IPCP", "CHAP", 
 int dissect_ppp_proto_by_name(const char *name);      /* -1 if unknown */
 const char *dissect_ppp_code_name(int proto, int code); /* "Configure-Request", "Challenge"; NULL if unknown */
 int dissect_ppp_code_by_name(const char *name);       /* the code of any control protocol's name, -1 if unknown */
+const char *dissect_ike_notify_name(int type);        /* "NO_PROPOSAL_CHOSEN", "NAT_DETECTION_SOURCE_IP"; NULL if unknown */
 const char *dissect_icmp_type_name(int type);         /* "echo-request", "dest-unreach"; NULL if unknown */
 int dissect_icmp_type_by_name(const char *name);      /* -1 if unknown */
 
