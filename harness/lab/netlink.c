@@ -70,6 +70,13 @@ static void describe_end(struct rtnl_link *l, const struct netlink_end *e, int m
 		rtnl_link_set_master(l, e->master);
 	if (mtu > 0)
 		rtnl_link_set_mtu(l, (unsigned)mtu);
+	if (e->mac != NULL) {   /* one IFLA_ADDRESS in the same request */
+		struct nl_addr *mac = nl_addr_build(AF_LLC, e->mac, 6);
+		if (mac != NULL) {
+			rtnl_link_set_addr(l, mac);
+			nl_addr_put(mac);
+		}
+	}
 	/* Not IFF_UP here: veth refuses to open before its peer exists (ENOTCONN). */
 }
 

@@ -17,6 +17,7 @@ struct netlink_end {
 	const char *name;       /* interface name in its namespace */
 	int nsfd;               /* target namespace, or -1 for the socket's own */
 	int master;             /* ifindex of a bridge in the socket's namespace to enslave to, or 0 */
+	const uint8_t *mac;     /* its 6-byte MAC, or NULL: the kernel picks a random one */
 };
 
 /* A route socket in namespace nsfd (-1: the current one). NULL with err filled. */
