@@ -158,8 +158,11 @@ MAN1DIR  = $(PREFIX)/share/man/man1
 install: $(BUILD)/vpnlab
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MAN1DIR)
 	install -m 0755 $(BUILD)/vpnlab $(DESTDIR)$(BINDIR)/vpnlab
-	rm -rf $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/topologies
+	rm -rf $(DESTDIR)$(DATADIR)/lua $(DESTDIR)$(DATADIR)/topologies $(DESTDIR)$(DATADIR)/report
 	cp -R lua topologies $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/report
+	install -m 0644 harness/report/page.html harness/report/page.css harness/report/page.js \
+	  $(DESTDIR)$(DATADIR)/report/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
 	install -m 0644 vpnlab.1 $(DESTDIR)$(MAN1DIR)/vpnlab.1
 

@@ -16,6 +16,7 @@
 
 #include "lab/isolate.h"
 #include "lab/netns.h"
+#include "report/report.h"
 #include "run/junit.h"
 #include "run/runner.h"
 #include "run/scenario.h"
@@ -490,6 +491,9 @@ int runner_main(const struct runner_opts *o)
 	progress_close(prog);
 	if (o->junit != NULL && (run_tap == NULL || write_junit(tap_path, o->junit) < 0) && rc < 2)
 		rc = RUNNER_EXIT_ERROR;   /* a report that was asked for and is missing is not a pass */
+	/* The HTML page only reads what the run left: without it the run's outcome is the same. */
+	if (run_tap != NULL && report_write(rn.results, err, sizeof(err)) < 0)
+		fprintf(stderr, "vpnlab: warning: no HTML report: %s\n", err);
 	if (!o->quiet)
 		fprintf(stderr, "vpnlab: %d scenario%s: %d passed, %d failed, %d skipped, %d error%s%s; results in %s\n",
 		        rn.scenarios, rn.scenarios == 1 ? "" : "s", rn.passed, rn.failed, rn.skipped,
