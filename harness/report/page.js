@@ -72,6 +72,10 @@
 
   /* ---- what a packet is, in words -------------------------------------- */
 
+  /* Notifies in nearly every IKE_SA_INIT: naming them would hide the ones that tell something. */
+  var ROUTINE_NOTIFY = ['NAT_DETECTION_SOURCE_IP', 'NAT_DETECTION_DESTINATION_IP', 'IKEV2_FRAGMENTATION_SUPPORTED',
+    'SIGNATURE_HASH_ALGORITHMS', 'MULTIPLE_AUTH_SUPPORTED', 'REDIRECT_SUPPORTED', 'CHILDLESS_IKEV2_SUPPORTED',
+    'ESP_TFC_PADDING_NOT_SUPPORTED', 'NON_FIRST_FRAGMENTS_ALSO'];
   var ICMP_TYPES = { 0: 'echo-reply', 3: 'dest-unreach', 8: 'echo-request', 11: 'time-exceeded' };
 
   function hex32(v) { return str(v).indexOf('0x') === 0 ? str(v) : '0x' + str(v); }
@@ -91,7 +95,7 @@
       text = str(ike.exchange || 'IKE') + ' ' + (ike.response ? 'resp' : 'req') + ' ' + str(p.sport) + '->' + str(p.dport);
       var frag = arr(p.ike_frag);
       if (frag.length === 2) text += ' frag ' + str(frag[0]) + '/' + str(frag[1]);
-      var notify = arr(p.ike_notify).map(str).filter(function (n) { return n.indexOf('NAT_DETECTION') !== 0; });
+      var notify = arr(p.ike_notify).map(str).filter(function (n) { return ROUTINE_NOTIFY.indexOf(n) < 0; });
       if (notify.length) text += ' N(' + notify.join(',') + ')';
     } else if (cls === 'esp-udp') {
       text = 'ESP-in-UDP spi ' + hex32(isObj(p.esp) ? p.esp.spi : '') + ' ' + ports(p);
@@ -112,7 +116,7 @@
     } else if (cls === 'fragment') {
       text = 'IP fragment offset ' + str(p.offset);
     } else if (cls === 'non-ip') {
-      text = 'non-IP (ARP)';
+      text = 'non-IP';
     } else {
       text = cls || '?';
       if (p.proto !== undefined) text += ' proto ' + str(p.proto);
