@@ -146,6 +146,120 @@ static int need(const struct cursor *c, size_t n, struct pkt_facts *out,
 
 /* ---- IKE ---------------------------------------------------------------- */
 
+#define IKE_MAX_NOTIFY ((int)(sizeof(((struct pkt_facts *)0)->ike_notify) / sizeof(uint16_t)))
+
+static void ike_add_notify(struct pkt_facts *out, uint16_t type)
+{
+	if (out->ike_nnotify < IKE_MAX_NOTIFY)
+		out->ike_notify[out->ike_nnotify] = type;
+	out->ike_nnotify++;
+}
+
+/* A NAT detection hash (the body's captured bytes from the cursor on), if it fits. */
+static void ike_natd(struct cursor *body, uint8_t *dst, uint8_t *dlen)
+{
+	size_t n = cur_left(body);
+
+	if (n == 0 || n > 64 || n != cur_claim_left(body))
+		return;                 /* empty, too long, or cut by the capture: no hash */
+	memcpy(dst, body->p + body->off, n);
+	*dlen = (uint8_t)n;
+}
+
+/*
+** One IKEv2 payload's body (RFC 7296 3.10 Notify, 3.14 SK; RFC 7383 2.5
+** SKF). 1 when the walk must stop (the rest is encrypted).
+*/
+static int ikev2_payload(uint8_t type, struct cursor *body, struct pkt_facts *out)
+{
+	uint16_t ntype;
+	uint8_t spisize;
+
+	switch (type) {
+	case 41:                        /* Notify: protocol, SPI size, type, SPI, data */
+		if (cur_left(body) < 4)
+			return 0;
+		cur_skip(body, 1);
+		spisize = cur_u8(body);
+		ntype = cur_be16(body);
+		ike_add_notify(out, ntype);
+		if (cur_left(body) < spisize)
+			return 0;
+		cur_skip(body, spisize);
+		if (ntype == 16388)
+			ike_natd(body, out->ike_natd_src, &out->ike_natd_src_len);
+		else if (ntype == 16389)
+			ike_natd(body, out->ike_natd_dst, &out->ike_natd_dst_len);
+		return 0;
+	case 46:                        /* SK */
+		out->ike_encrypted = 1;
+		return 1;
+	case 53:                        /* SKF: fragment number and total first */
+		out->ike_encrypted = 1;
+		if (cur_left(body) >= 4) {
+			out->ike_frag = cur_be16(body);
+			out->ike_frag_total = cur_be16(body);
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+** One IKEv1 payload's body of a clear message (RFC 2408 3.14 Notification:
+** DOI, protocol, SPI size, then the type; RFC 3947 NAT-D and the drafts'
+** 130: the first is the destination's hash, the second the source's).
+*/
+static void ikev1_payload(uint8_t type, struct cursor *body, struct pkt_facts *out, int *natd_seen)
+{
+	if (type == 11 && cur_left(body) >= 8) {
+		cur_skip(body, 6);      /* DOI, protocol, SPI size */
+		ike_add_notify(out, cur_be16(body));
+	} else if (type == 20 || type == 130) {
+		if (*natd_seen == 0)
+			ike_natd(body, out->ike_natd_dst, &out->ike_natd_dst_len);
+		else if (*natd_seen == 1)
+			ike_natd(body, out->ike_natd_src, &out->ike_natd_src_len);
+		(*natd_seen)++;
+	}
+}
+
+/*
+** The payload chain of a message in the clear, from the first payload type
+** in the header. Each generic header (next, flags, length) must fit what
+** the message claims and be at least 4 bytes, or the walk stops there,
+** keeping what was read: a chain the capture cut or that lies is never a
+** reason to call the packet anything but IKE.
+*/
+static void ike_payloads(struct cursor *c, struct pkt_facts *out, uint8_t type)
+{
+	int natd_seen = 0;
+
+	while (type != 0) {
+		uint8_t next;
+		uint16_t plen;
+		struct cursor body;
+
+		if (cur_left(c) < 4)
+			return;
+		next = cur_u8(c);
+		cur_skip(c, 1);         /* critical bit, reserved */
+		plen = cur_be16(c);
+		if (plen < 4 || (size_t)plen - 4 > cur_claim_left(c))
+			return;
+		body = cur_child(c, (size_t)plen - 4);
+		if (out->ike_version == 2) {
+			if (ikev2_payload(type, &body, out))
+				return;
+		} else {
+			ikev1_payload(type, &body, out, &natd_seen);
+		}
+		cur_skip(c, (size_t)plen - 4);   /* a body cut by the capture leaves < 4 bytes */
+		type = next;
+	}
+}
+
 /*
 ** IKE header (RFC 7296 3.1, RFC 2408 3.1) at the read position; the claim
 ** left is the rest of the UDP datagram. nonesp: a marker preceded it.
@@ -153,15 +267,16 @@ static int need(const struct cursor *c, size_t n, struct pkt_facts *out,
 static enum pkt_class decode_ike(struct cursor *c, struct pkt_facts *out, int nonesp)
 {
 	uint64_t ispi, rspi;
-	uint8_t ver, exch, flags;
+	uint8_t ver, exch, flags, first;
 	uint32_t msgid, len;
 	size_t room = cur_claim_left(c);
+	struct cursor pl;
 
 	if (!need(c, 28, out, "IKE header truncated", "IKE header longer than UDP payload"))
 		return out->cls;
 	ispi = cur_be64(c);
 	rspi = cur_be64(c);
-	cur_skip(c, 1);                 /* next payload */
+	first = cur_u8(c);              /* next payload */
 	ver = cur_u8(c);
 	exch = cur_u8(c);
 	flags = cur_u8(c);
@@ -186,7 +301,11 @@ static enum pkt_class decode_ike(struct cursor *c, struct pkt_facts *out, int no
 		/* IKEv1 has no I/R flags: only the initiator's first messages lack the responder cookie */
 		out->ike_initiator = rspi == 0;
 		out->ike_response = 0;
+		out->ike_encrypted = (flags & 0x01) != 0;   /* E: the payloads are encrypted */
 	}
+	pl = cur_child(c, len - 28);
+	if (!out->ike_encrypted)
+		ike_payloads(&pl, out, first);
 	return finish(out, PKT_IKE, NULL);
 }
 
@@ -549,15 +668,28 @@ static enum pkt_class decode_ipv4(struct cursor *c, struct pkt_facts *out, int r
 
 /* ---- link layer ---------------------------------------------------------- */
 
+/* What follows a link header: IPv4 by its EtherType, else not IP. */
+static enum pkt_class decode_ethertype(struct cursor *c, struct pkt_facts *out, uint16_t type)
+{
+	struct cursor ip;
+
+	if (type != 0x0800)
+		return finish(out, PKT_NONIP, NULL);
+	ip = cur_child(c, cur_claim_left(c));
+	return decode_ipv4(&ip, out, 0);
+}
+
 /* Ethernet II, with at most one 802.1Q tag, then IPv4. */
 static enum pkt_class decode_ether(struct cursor *c, struct pkt_facts *out)
 {
 	uint16_t type;
-	struct cursor ip;
 
 	if (!need(c, 14, out, "Ethernet header truncated", "frame shorter than an Ethernet header"))
 		return out->cls;
-	cur_skip(c, 12);                /* destination, source */
+	memcpy(out->eth_dst, c->p + c->off, 6);
+	memcpy(out->eth_src, c->p + c->off + 6, 6);
+	out->has_eth = 1;
+	cur_skip(c, 12);
 	type = cur_be16(c);
 	if (type == 0x8100) {
 		if (!need(c, 4, out, "802.1Q tag truncated", "frame shorter than an 802.1Q tag"))
@@ -565,10 +697,81 @@ static enum pkt_class decode_ether(struct cursor *c, struct pkt_facts *out)
 		cur_skip(c, 2);         /* TCI */
 		type = cur_be16(c);
 	}
-	if (type != 0x0800)
+	return decode_ethertype(c, out, type);
+}
+
+/* The sender's link-layer address of a cooked header, when it is a MAC (6 bytes). */
+static void cooked_source(const struct cursor *c, size_t at, size_t alen, struct pkt_facts *out)
+{
+	if (alen != 6)
+		return;
+	memcpy(out->eth_src, c->p + at, 6);
+	out->has_eth = 2;
+}
+
+/*
+** Linux cooked capture v1 (DLT_LINUX_SLL, 16 bytes): packet type, ARPHRD
+** type, address length, 8 address bytes, protocol (an EtherType).
+*/
+static enum pkt_class decode_sll(struct cursor *c, struct pkt_facts *out)
+{
+	uint16_t alen;
+
+	if (!need(c, 16, out, "Linux cooked header truncated", "frame shorter than a Linux cooked header"))
+		return out->cls;
+	cur_skip(c, 4);                 /* packet type, ARPHRD type */
+	alen = cur_be16(c);
+	cooked_source(c, c->off, alen, out);
+	cur_skip(c, 8);
+	return decode_ethertype(c, out, cur_be16(c));
+}
+
+/*
+** Linux cooked capture v2 (DLT_LINUX_SLL2, 20 bytes): protocol, reserved,
+** interface index, ARPHRD type, packet type, address length, 8 address bytes.
+*/
+static enum pkt_class decode_sll2(struct cursor *c, struct pkt_facts *out)
+{
+	uint16_t type;
+	uint8_t alen;
+
+	if (!need(c, 20, out, "Linux cooked v2 header truncated", "frame shorter than a Linux cooked v2 header"))
+		return out->cls;
+	type = cur_be16(c);
+	cur_skip(c, 9);                 /* reserved, interface index, ARPHRD type, packet type */
+	alen = cur_u8(c);
+	cooked_source(c, c->off, alen, out);
+	cur_skip(c, 8);
+	return decode_ethertype(c, out, type);
+}
+
+/*
+** BSD loopback (DLT_NULL): the address family in the capturing host's byte
+** order, so AF_INET (2) is taken in either order; anything else is not IPv4.
+*/
+static enum pkt_class decode_null(struct cursor *c, struct pkt_facts *out)
+{
+	uint32_t family;
+	struct cursor ip;
+
+	if (!need(c, 4, out, "loopback header truncated", "frame shorter than a loopback header"))
+		return out->cls;
+	family = cur_be32(c);
+	if (family != 2 && family != 0x02000000u)
 		return finish(out, PKT_NONIP, NULL);
 	ip = cur_child(c, cur_claim_left(c));
 	return decode_ipv4(&ip, out, 0);
+}
+
+int dissect_link_supported(int linktype)
+{
+	switch (linktype) {
+	case DISSECT_LINK_EN10MB: case DISSECT_LINK_RAW: case DISSECT_LINK_NULL:
+	case DISSECT_LINK_LINUX_SLL: case DISSECT_LINK_IPV4: case DISSECT_LINK_LINUX_SLL2:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen,
@@ -593,6 +796,14 @@ enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen
 		return decode_ether(&c, out);
 	case DISSECT_LINK_RAW:
 		return decode_ipv4(&c, out, 1);
+	case DISSECT_LINK_IPV4:
+		return decode_ipv4(&c, out, 0);
+	case DISSECT_LINK_NULL:
+		return decode_null(&c, out);
+	case DISSECT_LINK_LINUX_SLL:
+		return decode_sll(&c, out);
+	case DISSECT_LINK_LINUX_SLL2:
+		return decode_sll2(&c, out);
 	default:
 		return finish(out, PKT_INVALID, "unknown link type");
 	}
@@ -676,6 +887,59 @@ static const struct name ppp_chap_codes[] = {      /* RFC 1994 4 */
 
 static const struct name ppp_pap_codes[] = {       /* RFC 1334 2.2 */
 	{ 1, "Authenticate-Request" }, { 2, "Authenticate-Ack" }, { 3, "Authenticate-Nak" }, { 0, NULL }
+};
+
+/*
+** IKE notify message types (IANA "IKEv2 Notify Message Types"): the IKEv2
+** names, the IKEv1 ones (RFC 2408 3.14.1, written with underscores) where
+** IKEv2 left the number unused, and IKEv1's usual status types.
+*/
+static const struct name ike_notifies[] = {
+	{ 1, "UNSUPPORTED_CRITICAL_PAYLOAD" }, { 2, "DOI_NOT_SUPPORTED" },
+	{ 3, "SITUATION_NOT_SUPPORTED" }, { 4, "INVALID_IKE_SPI" }, { 5, "INVALID_MAJOR_VERSION" },
+	{ 6, "INVALID_MINOR_VERSION" }, { 7, "INVALID_SYNTAX" }, { 8, "INVALID_FLAGS" },
+	{ 9, "INVALID_MESSAGE_ID" }, { 10, "INVALID_PROTOCOL_ID" }, { 11, "INVALID_SPI" },
+	{ 12, "INVALID_TRANSFORM_ID" }, { 13, "ATTRIBUTES_NOT_SUPPORTED" },
+	{ 14, "NO_PROPOSAL_CHOSEN" }, { 15, "BAD_PROPOSAL_SYNTAX" }, { 16, "PAYLOAD_MALFORMED" },
+	{ 17, "INVALID_KE_PAYLOAD" }, { 18, "INVALID_ID_INFORMATION" },
+	{ 19, "INVALID_CERT_ENCODING" }, { 20, "INVALID_CERTIFICATE" },
+	{ 21, "CERT_TYPE_UNSUPPORTED" }, { 22, "INVALID_CERT_AUTHORITY" },
+	{ 23, "INVALID_HASH_INFORMATION" }, { 24, "AUTHENTICATION_FAILED" },
+	{ 25, "INVALID_SIGNATURE" }, { 26, "ADDRESS_NOTIFICATION" }, { 27, "NOTIFY_SA_LIFETIME" },
+	{ 28, "CERTIFICATE_UNAVAILABLE" }, { 29, "UNSUPPORTED_EXCHANGE_TYPE" },
+	{ 30, "UNEQUAL_PAYLOAD_LENGTHS" }, { 34, "SINGLE_PAIR_REQUIRED" },
+	{ 35, "NO_ADDITIONAL_SAS" }, { 36, "INTERNAL_ADDRESS_FAILURE" },
+	{ 37, "FAILED_CP_REQUIRED" }, { 38, "TS_UNACCEPTABLE" }, { 39, "INVALID_SELECTORS" },
+	{ 40, "UNACCEPTABLE_ADDRESSES" }, { 41, "UNEXPECTED_NAT_DETECTED" },
+	{ 42, "USE_ASSIGNED_HoA" }, { 43, "TEMPORARY_FAILURE" }, { 44, "CHILD_SA_NOT_FOUND" },
+	{ 45, "INVALID_GROUP_ID" }, { 46, "AUTHORIZATION_FAILED" }, { 47, "STATE_NOT_FOUND" },
+	{ 16384, "INITIAL_CONTACT" }, { 16385, "SET_WINDOW_SIZE" },
+	{ 16386, "ADDITIONAL_TS_POSSIBLE" }, { 16387, "IPCOMP_SUPPORTED" },
+	{ 16388, "NAT_DETECTION_SOURCE_IP" }, { 16389, "NAT_DETECTION_DESTINATION_IP" },
+	{ 16390, "COOKIE" }, { 16391, "USE_TRANSPORT_MODE" },
+	{ 16392, "HTTP_CERT_LOOKUP_SUPPORTED" }, { 16393, "REKEY_SA" },
+	{ 16394, "ESP_TFC_PADDING_NOT_SUPPORTED" }, { 16395, "NON_FIRST_FRAGMENTS_ALSO" },
+	{ 16396, "MOBIKE_SUPPORTED" }, { 16397, "ADDITIONAL_IP4_ADDRESS" },
+	{ 16398, "ADDITIONAL_IP6_ADDRESS" }, { 16399, "NO_ADDITIONAL_ADDRESSES" },
+	{ 16400, "UPDATE_SA_ADDRESSES" }, { 16401, "COOKIE2" }, { 16402, "NO_NATS_ALLOWED" },
+	{ 16403, "AUTH_LIFETIME" }, { 16404, "MULTIPLE_AUTH_SUPPORTED" },
+	{ 16405, "ANOTHER_AUTH_FOLLOWS" }, { 16406, "REDIRECT_SUPPORTED" }, { 16407, "REDIRECT" },
+	{ 16408, "REDIRECTED_FROM" }, { 16409, "TICKET_LT_OPAQUE" }, { 16410, "TICKET_REQUEST" },
+	{ 16411, "TICKET_ACK" }, { 16412, "TICKET_NACK" }, { 16413, "TICKET_OPAQUE" },
+	{ 16414, "LINK_ID" }, { 16415, "USE_WESP_MODE" }, { 16416, "ROHC_SUPPORTED" },
+	{ 16417, "EAP_ONLY_AUTHENTICATION" }, { 16418, "CHILDLESS_IKEV2_SUPPORTED" },
+	{ 16419, "QUICK_CRASH_DETECTION" }, { 16420, "IKEV2_MESSAGE_ID_SYNC_SUPPORTED" },
+	{ 16421, "IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED" }, { 16422, "IKEV2_MESSAGE_ID_SYNC" },
+	{ 16423, "IPSEC_REPLAY_COUNTER_SYNC" }, { 16424, "SECURE_PASSWORD_METHODS" },
+	{ 16425, "PSK_PERSIST" }, { 16426, "PSK_CONFIRM" }, { 16427, "ERX_SUPPORTED" },
+	{ 16428, "IFOM_CAPABILITY" }, { 16429, "SENDER_REQUEST_ID" },
+	{ 16430, "IKEV2_FRAGMENTATION_SUPPORTED" }, { 16431, "SIGNATURE_HASH_ALGORITHMS" },
+	{ 16432, "CLONE_IKE_SA_SUPPORTED" }, { 16433, "CLONE_IKE_SA" }, { 16434, "PUZZLE" },
+	{ 16435, "USE_PPK" }, { 16436, "PPK_IDENTITY" }, { 16437, "NO_PPK_AUTH" },
+	{ 16438, "INTERMEDIATE_EXCHANGE_SUPPORTED" }, { 16439, "IP4_ALLOWED" },
+	{ 16440, "IP6_ALLOWED" }, { 16441, "ADDITIONAL_KEY_EXCHANGE" }, { 16442, "USE_AGGFRAG" },
+	{ 24576, "RESPONDER_LIFETIME" }, { 24577, "REPLAY_STATUS" }, { 24578, "INITIAL_CONTACT_V1" },
+	{ 36136, "R_U_THERE" }, { 36137, "R_U_THERE_ACK" }, { 0, NULL }
 };
 
 static const struct name icmp_types[] = {
@@ -799,8 +1063,19 @@ int dissect_icmp_type_by_name(const char *name)
 	return num_by_name(icmp_types, name);
 }
 
+/* Binary search: the table is sorted, and decode asks it for every notify of every packet. */
 const char *dissect_ike_notify_name(int type)
 {
-	(void)type;
-	return NULL;   /* placeholder: the table comes with the payload walk */
+	size_t lo = 0, hi = sizeof(ike_notifies) / sizeof(ike_notifies[0]) - 1;   /* without the terminator */
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ike_notifies[mid].num < type)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sizeof(ike_notifies) / sizeof(ike_notifies[0]) - 1 && ike_notifies[lo].num == type
+	       ? ike_notifies[lo].name : NULL;
 }

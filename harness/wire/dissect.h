@@ -114,6 +114,9 @@ enum pkt_class dissect_frame(const uint8_t *bytes, size_t caplen, size_t wirelen
 enum pkt_class dissect_inner(const uint8_t *bytes, size_t len, uint8_t next_header,
                              const struct pkt_facts *outer, struct pkt_facts *out);
 
+/* 1 for the link types dissect_frame decodes (DISSECT_LINK_*), else 0 (it would answer PKT_INVALID). */
+int dissect_link_supported(int linktype);
+
 /* Names for humans and for the Lua filter ("IKE_SA_INIT", "SCCRQ", "esp-udp"). */
 const char *dissect_class_name(enum pkt_class cls);
 const char *dissect_ike_exchange_name(int version, int exchange); /* NULL if unknown */
