@@ -487,6 +487,18 @@ function vpnlab.start(topo, overrides)
   return net
 end
 
+-- vpnlab.pause(): under `vpnlab up`, the lab is handed to the user here and
+-- held until `vpnlab down` stops the scenario (what follows does not run);
+-- a scenario without a pause is held at its end. Under `vpnlab run` it only
+-- writes a TAP comment.
+function vpnlab.pause() core.pause(false) end
+
+local finish_before_pause = vpnlab._finish
+function vpnlab._finish()
+  core.pause(true)
+  if finish_before_pause then finish_before_pause() end
+end
+
 -- Endpoint drivers register themselves on load.
 require("vpnlab.strongswan").attach(Node)
 require("vpnlab.l2tp").attach(Node)

@@ -360,6 +360,38 @@ static int core_require(lua_State *L)
 	return lx_error(L, "this kernel lacks %s", missing);
 }
 
+/*
+** core.pause(at_end): where `vpnlab up` hands the lab to the user (or, with
+** at_end, the scenario's end when it had no pause). Under `vpnlab run` it
+** does nothing but say so in a TAP comment: a scenario means the same on
+** every backend. Under `up` it never returns: the lab is held, without a time
+** limit, until a signal (vpnlab down) stops the scenario as a run's signal
+** does, and the teardown is the run's own.
+*/
+static int core_pause(lua_State *L)
+{
+	struct run *r = lx_run(L);
+	int at_end = lua_toboolean(L, 1);
+	char err[512];
+
+	if (r->pause == NULL) {
+		if (!at_end)
+			tap_comment(r->tap, "vpnlab.pause(): nothing to do under vpnlab run (vpnlab up holds the lab here)");
+		return 0;
+	}
+	lx_check(L, NULL);
+	if (r->lab == NULL)
+		return lx_error(L, "vpnlab.pause: no lab to hold: the scenario %s without vpnlab.start",
+		                at_end ? "ended" : "paused");
+	if (r->pause->ready(r->pause->ctx, r, err, sizeof(err)) < 0)
+		return lx_error(L, "vpnlab.pause: %s", err);
+	r->paused = 1;
+	r->deadline = 0;   /* held until `vpnlab down`: no time limit */
+	tap_comment(r->tap, "paused%s: the lab is held until vpnlab down", at_end ? " at the scenario's end" : "");
+	for (;;)
+		lx_wait(L, loop_now() + 3600, "vpnlab down");
+}
+
 static int core_info(lua_State *L)
 {
 	struct run *r = lx_run(L);
@@ -397,6 +429,7 @@ void lx_open_core(lua_State *L)
 		{ "wait_file", core_wait_file },
 		{ "info", core_info },
 		{ "require", core_require },
+		{ "pause", core_pause },
 		{ NULL, NULL },
 	};
 	luaL_setfuncs(L, fns, 0);

@@ -15,6 +15,17 @@
 #include "wire/timeline.h"
 
 struct proc;
+struct run;
+
+/*
+** Under `vpnlab up` (run/hold.c): vpnlab.pause() calls ready once the lab is
+** built and the scenario has reached its pause; the lab is then held until a
+** signal stops the scenario. NULL under `vpnlab run`, where a pause does nothing.
+*/
+struct run_pause {
+	int (*ready)(void *ctx, const struct run *r, char *err, size_t errlen);   /* 0 or -1 */
+	void *ctx;
+};
 
 /* A runtime event of the scenario (a NAT remap, a block), in the timeline. */
 struct run_event {
@@ -44,6 +55,8 @@ struct run {
 	int nprocs, capprocs;
 	struct run_event *events;   /* runtime events, in order */
 	int nevents, capevents;
+	const struct run_pause *pause;  /* `vpnlab up`'s hand-over, or NULL */
+	int paused;                 /* the lab is held at vpnlab.pause() */
 	/*
 	** Stopping a scenario from outside its own logic: a termination signal or
 	** its time limit. Once stop is set, every wait and every test point raises

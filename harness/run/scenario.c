@@ -259,6 +259,7 @@ void scenario_run(const struct scenario_opts *o, struct scenario_result *res)
 	r.features = o->features;
 	r.timeout = o->timeout;
 	r.deadline = o->timeout > 0 ? r.mono0 + o->timeout * o->time_scale : 0;
+	r.pause = o->pause;
 
 	L = luaL_newstate();
 	if (L == NULL) {

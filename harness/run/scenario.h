@@ -11,6 +11,8 @@
 #include "lab/probe.h"
 #include "run/tap.h"
 
+struct run_pause;   /* run.h */
+
 struct scenario_opts {
 	const char *path;          /* the scenario file */
 	const char *dir;           /* its results folder (created) */
@@ -23,6 +25,7 @@ struct scenario_opts {
 	struct features *features;
 	struct loop *loop;
 	struct tap *tap;           /* the subtest's TAP writer */
+	const struct run_pause *pause;  /* `vpnlab up`: where vpnlab.pause() hands the lab over; NULL for a run */
 };
 
 /*
