@@ -258,9 +258,9 @@ int hold_main(const struct hold_opts *o)
 		.features = &rn.features, .loop = &rn.loop, .tap = &sub, .pause = &pause,
 	};
 	scenario_run(&so, &res);
+	tap_plan(&sub);
 	if (sub.copy != NULL)
 		fclose(sub.copy);
-	tap_plan(&sub);
 	if (!h.told) {
 		why_not_ready(o, &res, rn.kernel, msg, sizeof(msg));
 		tap_point(&top, 0, NULL, "%s: %s", o->file, msg);
