@@ -142,12 +142,35 @@ static struct capture *file_owner(struct capture *c)
 	return NULL;
 }
 
+/*
+** The dissector's link type for libpcap's DLT: the ones it knows by their
+** own value (cooked captures on "any", loopback, bare IPv4); DLT_RAW, whose
+** number differs between systems, and anything else as bare IP.
+*/
+static int capture_dissect_link(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: return DISSECT_LINK_EN10MB;
+	case DLT_NULL: return DISSECT_LINK_NULL;
+#ifdef DLT_LINUX_SLL
+	case DLT_LINUX_SLL: return DISSECT_LINK_LINUX_SLL;
+#endif
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2: return DISSECT_LINK_LINUX_SLL2;
+#endif
+#ifdef DLT_IPV4
+	case DLT_IPV4: return DISSECT_LINK_IPV4;
+#endif
+	default: return DISSECT_LINK_RAW;
+	}
+}
+
 /* One frame to the file and the timeline, numbered in file order. */
 static void emit(struct capture *owner, const struct capture *src, const struct pcap_pkthdr *h,
                  const u_char *bytes)
 {
 	struct tl_packet pkt;
-	int lt = src->linktype == DLT_EN10MB ? DISSECT_LINK_EN10MB : DISSECT_LINK_RAW;
+	int lt = capture_dissect_link(src->linktype);
 
 	pcap_dump((u_char *)owner->dumper, h, bytes);
 	memset(&pkt, 0, sizeof(pkt));
