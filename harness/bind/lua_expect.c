@@ -95,10 +95,68 @@ static int parse_class(lua_State *L)
 	return lx_error(L, "class: unknown packet class '%s'", s ? s : "?");
 }
 
+/*
+** vpnlab check runs assertions over a capture file instead of a lab: its
+** links (one per interface of the file) are in the registry under this key,
+** as { pcap = "path", "name1", "name2", ... } (cli/check.c puts them there),
+** and its packets are the run's timeline, complete before the file runs.
+*/
+static const char CAPTURE_KEY[] = "vpnlab.capture";
+
+/* The capture's link names (a NULL-ended userdata array left on the stack), or NULL without a capture. */
+static const char **capture_links(lua_State *L, size_t *n, const char **pcap)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, CAPTURE_KEY) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	*n = (size_t)lua_rawlen(L, -1);
+	const char **names = lua_newuserdatauv(L, (*n + 1) * sizeof(*names), 0);
+	for (size_t i = 0; i < *n; i++) {
+		lua_rawgeti(L, -2, (lua_Integer)i + 1);
+		names[i] = lua_tostring(L, -1);   /* kept alive by the registry's table */
+		lua_pop(L, 1);
+	}
+	names[*n] = NULL;
+	lua_getfield(L, -2, "pcap");
+	*pcap = lua_tostring(L, -1);
+	lua_pop(L, 1);
+	lua_remove(L, -2);                  /* the table; the array stays */
+	return names;
+}
+
+/* Is there a lab or a capture to assert over? */
+static int has_packets(lua_State *L, const struct run *r)
+{
+	int capture = r->lab == NULL && lua_getfield(L, LUA_REGISTRYINDEX, CAPTURE_KEY) == LUA_TTABLE;
+	if (r->lab == NULL)
+		lua_pop(L, 1);
+	return r->lab != NULL || capture;
+}
+
+/* A link name's index in the lab or the capture, -1 if it has none. */
+static int link_index(lua_State *L, struct run *r, const char *s)
+{
+	size_t n = 0;
+	const char *pcap;
+	const char **names;
+	int li = -1;
+
+	if (r->lab != NULL)
+		return topo_link_index(&r->lab->topo, s);
+	if ((names = capture_links(L, &n, &pcap)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n && li < 0; i++)
+		if (names[i] != NULL && strcmp(names[i], s) == 0)
+			li = (int)i;
+	lua_pop(L, 1);
+	return li;
+}
+
 static int parse_link(lua_State *L, struct run *r)
 {
 	const char *s = lua_tostring(L, -1);
-	int li = (s && r->lab) ? topo_link_index(&r->lab->topo, s) : -1;
+	int li = s ? link_index(L, r, s) : -1;
 	if (li < 0)
 		lx_error(L, "link: unknown link '%s'", s ? s : "?");
 	return li;
@@ -329,13 +387,13 @@ static int core_expect(lua_State *L)
 	int is_transition = !strcmp(e.kind, "transition"), opts = is_transition ? 5 : 4;
 	const char *link = luaL_optstring(L, 2, NULL);
 
-	if (r->lab == NULL)
+	if (!has_packets(L, r))
 		return lx_error(L, "no lab: call vpnlab.start first");
 	parse_filter(L, 3, &e.a);
 	if (is_transition)
 		parse_filter(L, 4, &e.b);
 	if (link != NULL) {
-		int li = topo_link_index(&r->lab->topo, link);
+		int li = link_index(L, r, link);
 		if (li < 0)
 			return lx_error(L, "unknown link '%s'", link);
 		e.a.set |= PF_LINK;
@@ -355,14 +413,19 @@ static int core_expect(lua_State *L)
 	const char *where = lua_tostring(L, -1);
 
 	/* Userdata, not malloc: a stop raises out of the wait below. */
-	const char **names = lua_newuserdatauv(L, (r->lab->topo.nlinks + 1) * sizeof(*names), 0);
-	for (size_t i = 0; i < r->lab->topo.nlinks; i++)
-		names[i] = r->lab->topo.links[i].name;
-	names[r->lab->topo.nlinks] = NULL;
-	struct expect_ctx c = {
-		.tl = &r->tl, .link_names = names, .nlinks = r->lab->topo.nlinks,
-		.pcap_hint = link ? r->lab->pcap_paths[e.a.link] : r->dir, .from = 0,
-	};
+	const char **names;
+	struct expect_ctx c = { .tl = &r->tl, .from = 0 };
+	if (r->lab != NULL) {
+		names = lua_newuserdatauv(L, (r->lab->topo.nlinks + 1) * sizeof(*names), 0);
+		for (size_t i = 0; i < r->lab->topo.nlinks; i++)
+			names[i] = r->lab->topo.links[i].name;
+		names[r->lab->topo.nlinks] = NULL;
+		c.nlinks = r->lab->topo.nlinks;
+		c.pcap_hint = link ? r->lab->pcap_paths[e.a.link] : r->dir;
+	} else {
+		names = capture_links(L, &c.nlinks, &c.pcap_hint);
+	}
+	c.link_names = names;
 	double deadline = loop_now() + within * r->time_scale;
 	char text[600];
 	if (desc != NULL)
@@ -370,6 +433,11 @@ static int core_expect(lua_State *L)
 	else
 		describe(text, sizeof(text), &e, link ? link : "all links", names);
 	for (;;) {
+		if (r->lab == NULL) {
+			/* A capture is whole already: `within` is its first seconds. */
+			c.to = within > 0 ? within : r->tl.n > 0 ? r->tl.p[r->tl.n - 1].t : 0;
+			break;
+		}
 		lab_drain(r->lab);
 		c.to = loop_now() - r->mono0 + 1.0;   /* capture stamps may run slightly ahead */
 		if (within <= 0 || settled(&c, &e) || loop_now() >= deadline)
@@ -412,10 +480,11 @@ static int core_packets(lua_State *L)
 {
 	struct run *r = lx_run(L);
 	struct pkt_filter f;
-	if (r->lab == NULL)
+	if (!has_packets(L, r))
 		return lx_error(L, "no lab: call vpnlab.start first");
 	parse_filter(L, 1, &f);
-	lab_drain(r->lab);
+	if (r->lab != NULL)
+		lab_drain(r->lab);
 	struct expect_ctx c = { .tl = &r->tl, .from = 0, .to = 1e12 };
 	lua_pushinteger(L, (lua_Integer)expect_count_matches(&c, &f));
 	return 1;
