@@ -486,6 +486,15 @@ static int print_run(struct tl_print *pr, const char *dir)
 	return rc;
 }
 
+/* pcapfile's message, with the file's name in front unless it is there already. */
+static void pcap_error(const char *path, const char *err)
+{
+	if (strncmp(err, path, strlen(path)) == 0)
+		fprintf(stderr, "vpnlab timeline: %s\n", err);
+	else
+		fprintf(stderr, "vpnlab timeline: %s: %s\n", path, err);
+}
+
 /* A capture file: decoded here; a lab.json beside it names the nodes. */
 static int print_pcap(struct tl_print *pr, const char *path)
 {
@@ -495,10 +504,7 @@ static int print_pcap(struct tl_print *pr, const char *path)
 	json_t *all = load_pcap(path, err, sizeof(err), &truncated);
 
 	if (all == NULL) {
-		if (strncmp(err, path, strlen(path)) == 0)
-			fprintf(stderr, "vpnlab timeline: %s\n", err);
-		else
-			fprintf(stderr, "vpnlab timeline: %s: %s\n", path, err);
+		pcap_error(path, err);
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
@@ -508,7 +514,7 @@ static int print_pcap(struct tl_print *pr, const char *path)
 	pr->lab = NULL;
 	json_decref(all);
 	if (truncated) {   /* what was read is printed; the file is still not whole */
-		fprintf(stderr, "vpnlab timeline: %s\n", err);
+		pcap_error(path, err);
 		return 2;
 	}
 	return 0;
