@@ -10,6 +10,9 @@
 # (file:line), a file that is no capture, a truncated capture (after the
 # frames before the cut), a wrong option.
 #
+# The lab.json behind the names is checked too: interfaces, fixed MACs
+# (every frame's sender is one), the same file for the same topology.
+#
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
 
 TEST_NAME=66-timeline
@@ -21,6 +24,27 @@ run=$(readlink -f "$tmp/r/latest")
 sc=$run/scenarios_dataplane_nat-rebind-libipsec
 ok "$([ -s "$sc/timeline.jsonl" ] && [ -s "$sc/lab.json" ]; echo $?)" "the run left a timeline and lab.json" \
 	"$(tail -3 "$tmp/run.err")"
+
+# lab.json: the nodes with their interfaces, the links; MACs fixed per (link, node).
+labsum=$(python3 - "$sc/lab.json" "$sc/timeline.jsonl" <<'EOF'
+import json, sys
+lab = json.load(open(sys.argv[1]))
+macs = {i["mac"]: n["name"] for n in lab["nodes"] for i in n["interfaces"]}
+print(" ".join(f'{n["name"]}:{n["kind"]}:' + ",".join(f'{i["link"]}={i["mac"]}={"+".join(i["addresses"])}'
+                for i in n["interfaces"]) for n in lab["nodes"]))
+print(" ".join(f'{l["name"]}:{l["kind"]}:{l["pcap"]}:{"+".join(l["members"])}' for l in lab["links"]))
+seen = {json.loads(line).get("eth_src") for line in open(sys.argv[2])} - {None}
+print("unknown senders:", sorted(seen - set(macs)), "senders:", len(seen))
+EOF
+)
+is "$(sed -n 1p <<<"$labsum")" \
+	"client:host:lan=02:00:00:00:00:00=192.168.1.2/24 gateway:host:wan=02:00:00:01:00:01=203.0.113.2/24 home:router:lan=02:00:00:00:00:02=192.168.1.1/24,wan=02:00:00:01:00:02=203.0.113.1/24" \
+	"lab.json: each node's interfaces with link, fixed MAC and addresses"
+is "$(sed -n 2p <<<"$labsum")" "lan:veth:lan.pcap:home+client wan:veth:wan.pcap:home+gateway" \
+	"lab.json: each link's kind, pcap and members"
+is "$(sed -n 3p <<<"$labsum")" "unknown senders: [] senders: 4" "every frame's sender MAC is a lab.json interface"
+ok "$(cmp -s "$sc/lab.json" "$run/tests_scenarios_contract_events/lab.json"; echo $?)" \
+	"the same topology in another scenario: the same lab.json, MACs included"
 
 "$VPNLAB" timeline "$sc" >"$tmp/sc.out" 2>"$tmp/sc.err"
 is "$?" 0 "a scenario's folder: exit status 0"
