@@ -8,7 +8,8 @@
 # none when piped or with --color=never. Bad inputs exit 2 with a clear
 # message: a missing path, a folder with no timeline, a malformed line
 # (file:line), a file that is no capture, a truncated capture (after the
-# frames before the cut), a wrong option.
+# frames before the cut), a wrong option. A bridged link's frames go to
+# their receiver by MAC, a broadcast to all.
 #
 # The lab.json behind the names is checked too: interfaces, fixed MACs
 # (every frame's sender is one), the same file for the same topology.
@@ -88,6 +89,20 @@ cp "$sc/wan.pcap" "$tmp/alone.pcap"
 like "$("$VPNLAB" timeline "$tmp/alone.pcap")" '203\.0\.113\.1 -> 203\.0\.113\.2 +IKE_SA_INIT req 500->500' \
 	"without a lab.json, addresses stand for the nodes"
 like "$("$VPNLAB" timeline "$sc/timeline.jsonl" | head -3)" 'client -> home' "a timeline.jsonl given itself"
+
+# A bridged link (three members): frames by MAC, a broadcast to all.
+mkdir -p "$tmp/sc"
+cat >"$tmp/sc/bridged.lua" <<'EOF'
+local net = vpnlab.start("two-clients-nat")
+local r = net.nodes.client:exec{ "ping", "-c", "1", "-W", "2", net.nodes.client2:addr("lan") }
+vpnlab.is(r.status, 0, "client pings client2 across the bridged LAN")
+EOF
+"$VPNLAB" run --backend host --results "$tmp/rb" "$tmp/sc/bridged.lua" >/dev/null 2>&1
+bridged=$("$VPNLAB" timeline "$(readlink -f "$tmp/rb/latest")")
+like "$bridged" 'lan +client -> \(all\) +non-IP' "a bridged link: the broadcast ARP goes to all"
+like "$bridged" 'lan +client2 -> client +ICMP echo-reply' "a bridged link: a frame's receiver by its MAC"
+like "$(grep -o '"kind":"bridge"[^}]*' "$tmp"/rb/latest/*/lab.json)" '"members":\["home","client","client2"\]' \
+	"lab.json says the link is a bridge, with its members"
 
 # Bad inputs.
 bad_input() {   # bad_input DESC ERE ARGS...: exit 2 and a message matching ERE
