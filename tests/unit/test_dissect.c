@@ -3,11 +3,14 @@
 ** ICMP, ESP, AH, IKE, L2TP), then dissected. Every frame is handed to
 ** dissect_frame in a heap buffer of exactly its captured length, so an
 ** over-read shows up under AddressSanitizer. Ends with truncation sweeps
-** and a deterministic fuzz loop.
+** and a deterministic fuzz loop; then the link layers and the clear IKE
+** payloads of issue 11, on a real IKE_SA_INIT (tests/unit/ike_sa_init_r.inc).
 */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "wire/dissect.h"
 #include "unit.h"
@@ -998,6 +1001,256 @@ static void test_l2tp_ppp(void)
 	is_int(dissect_icmp_type_by_name("nonsense"), -1, "icmp: an unknown name");
 }
 
+/* ---- link layers (issue 11) ------------------------------------------------ */
+
+/* The IKE frame of test_link behind another link header: what dissect_frame makes of it. */
+static enum pkt_class behind(const uint8_t *hdr, size_t hlen, const uint8_t *ip, size_t iplen, int link,
+                             size_t caplen, struct pkt_facts *o)
+{
+	uint8_t f[MAXF];
+
+	memcpy(f, hdr, hlen);
+	memcpy(f + hlen, ip, iplen);
+	return cut(f, caplen ? caplen : hlen + iplen, hlen + iplen, link, o);
+}
+
+static void test_cooked_links(void)
+{
+	uint8_t ip[MAXF], l4[128], pl[64];
+	struct ike k = { .ispi = 77, .ver = 0x20, .exch = 34, .flags = 0x08, .body = 10 };
+	struct ipspec s = ipdef(17);
+	struct pkt_facts o;
+	size_t n;
+	static const uint8_t mac[6] = { 0x02, 0x62, 0, 0, 0, 0x0b };
+	uint8_t sll[16] = { 0, 0, 0, 1, 0, 6, 0x02, 0x62, 0, 0, 0, 0x0b, 0, 0, 0x08, 0x00 };
+	uint8_t sll2[20] = { 0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0x02, 0x62, 0, 0, 0, 0x0b, 0, 0 };
+	uint8_t null_le[4] = { 2, 0, 0, 0 }, null_be[4] = { 0, 0, 0, 2 }, null_v6[4] = { 30, 0, 0, 0 };
+
+	s.raw = 1;
+	n = build_ip(ip, &s, l4, build_udp(l4, 500, 500, pl, build_ike(pl, &k), 0));
+
+	is_int(behind(sll, 16, ip, n, DISSECT_LINK_LINUX_SLL, 0, &o), PKT_IKE, "cooked v1: ike");
+	ok(o.has_eth == 2 && memcmp(o.eth_src, mac, 6) == 0 && o.src == SRC && o.ike_ispi == 77,
+	   "cooked v1: the sender's MAC (has_eth 2), the IP and IKE facts");
+	ok(memcmp(o.eth_dst, "\0\0\0\0\0\0", 6) == 0, "cooked v1: no destination MAC");
+	sll[5] = 4;                     /* a 4-byte link-layer address is no MAC */
+	behind(sll, 16, ip, n, DISSECT_LINK_LINUX_SLL, 0, &o);
+	ok(o.cls == PKT_IKE && o.has_eth == 0, "cooked v1, address length 4: ike, no MAC");
+	sll[14] = 0x86, sll[15] = 0xdd;
+	is_int(behind(sll, 16, ip, n, DISSECT_LINK_LINUX_SLL, 0, &o), PKT_NONIP, "cooked v1, IPv6 protocol: non-ip");
+	is_int(behind(sll, 16, ip, n, DISSECT_LINK_LINUX_SLL, 10, &o), PKT_TRUNCATED, "cooked v1 header cut: truncated");
+	is_int(behind(sll, 16, ip, n, DISSECT_LINK_LINUX_SLL, 0, &o) == PKT_NONIP && dissect_frame(sll, 12, 12,
+	       DISSECT_LINK_LINUX_SLL, &o) == PKT_INVALID, 1, "cooked v1, 12-byte frame: invalid");
+
+	is_int(behind(sll2, 20, ip, n, DISSECT_LINK_LINUX_SLL2, 0, &o), PKT_IKE, "cooked v2: ike");
+	ok(o.has_eth == 2 && memcmp(o.eth_src, mac, 6) == 0 && o.dst == DST && o.sport == 500,
+	   "cooked v2: the sender's MAC, the IP facts");
+	sll2[0] = 0x08, sll2[1] = 0x06;
+	is_int(behind(sll2, 20, ip, n, DISSECT_LINK_LINUX_SLL2, 0, &o), PKT_NONIP, "cooked v2, ARP: non-ip");
+	is_int(behind(sll2, 20, ip, n, DISSECT_LINK_LINUX_SLL2, 19, &o), PKT_TRUNCATED, "cooked v2 header cut: truncated");
+
+	is_int(behind(null_le, 4, ip, n, DISSECT_LINK_NULL, 0, &o), PKT_IKE, "loopback, AF_INET little-endian: ike");
+	is_int(behind(null_be, 4, ip, n, DISSECT_LINK_NULL, 0, &o), PKT_IKE, "loopback, AF_INET big-endian: ike");
+	ok(o.has_eth == 0 && o.src == SRC, "loopback: IP facts, no MAC");
+	is_int(behind(null_v6, 4, ip, n, DISSECT_LINK_NULL, 0, &o), PKT_NONIP, "loopback, AF_INET6 (30): non-ip");
+	is_int(cut(ip, n, n, DISSECT_LINK_IPV4, &o), PKT_IKE, "bare IPv4 (228): ike");
+	ip[0] = 0x60;
+	is_int(cut(ip, n, n, DISSECT_LINK_IPV4, &o), PKT_INVALID, "bare IPv4 (228), version 6: invalid (it said IPv4)");
+	ok(dissect_link_supported(1) && dissect_link_supported(101) && dissect_link_supported(0) &&
+	   dissect_link_supported(113) && dissect_link_supported(228) && dissect_link_supported(276) &&
+	   !dissect_link_supported(105) && !dissect_link_supported(-1), "link types supported: 0 1 101 113 228 276 only");
+}
+
+static void test_ether_macs(void)
+{
+	uint8_t f[MAXF], pl[4] = { 0xff };
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 1 }, src[6] = { 2, 0, 0, 0, 0, 2 };
+	struct pkt_facts o;
+	size_t n = udp_frame(f, 4500, 4500, pl, 1);
+
+	run(f, n, &o);
+	ok(o.cls == PKT_KEEPALIVE && o.has_eth == 1 && memcmp(o.eth_dst, dst, 6) == 0 &&
+	   memcmp(o.eth_src, src, 6) == 0, "Ethernet: both MACs, has_eth 1");
+	build_eth(f, 0, 0x0806);
+	run(f, 60, &o);
+	ok(o.cls == PKT_NONIP && o.has_eth == 1 && memcmp(o.eth_src, src, 6) == 0, "ARP: its MACs too");
+	is_int(cut(f, 13, 60, DISSECT_LINK_EN10MB, &o), PKT_TRUNCATED, "Ethernet cut: truncated");
+	ok(o.has_eth == 0, "Ethernet cut: no MACs");
+}
+
+/* ---- clear IKE payloads (issue 11) ------------------------------------------ */
+
+/*
+** A real IKE_SA_INIT response, as strongSwan sent it from the gateway behind
+** a port-forwarding NAT (topologies/server-behind-nat.lua: the router's
+** outside 203.0.113.1; charon logged "local host is behind NAT") to the
+** client 203.0.113.2, both on udp/500 (scenarios/filters/fragments-ike-fragmentation.lua, wan.pcap
+** frame 4, from 203.0.113.1:500): SA, KE, Nonce, then the notifies
+** NAT_DETECTION_SOURCE_IP, NAT_DETECTION_DESTINATION_IP,
+** IKEV2_FRAGMENTATION_SUPPORTED, SIGNATURE_HASH_ALGORITHMS,
+** CHILDLESS_IKEV2_SUPPORTED, MULTIPLE_AUTH_SUPPORTED.
+*/
+static const uint8_t real_sa_init_r[] = {
+#include "ike_sa_init_r.inc"
+};
+
+/* SHA1(SPIi | SPIr | address | port): what a NAT detection hash must be (RFC 7296 2.23). */
+static void natd_hash(const uint8_t *spis, const uint8_t addr[4], uint16_t port, uint8_t out[20])
+{
+	uint8_t in[22];
+	unsigned len = 20;
+
+	memcpy(in, spis, 16);
+	memcpy(in + 16, addr, 4);
+	in[20] = (uint8_t)(port >> 8);
+	in[21] = (uint8_t)port;
+	EVP_Digest(in, sizeof in, out, &len, EVP_sha1(), NULL);
+}
+
+static void test_ike_real(void)
+{
+	static const uint8_t outside[4] = { 203, 0, 113, 1 }, client[4] = { 203, 0, 113, 2 };
+	uint8_t f[MAXF], h[20];
+	struct pkt_facts o, c;
+	size_t n = udp_frame(f, 500, 500, real_sa_init_r, sizeof real_sa_init_r), bad = 0;
+
+	is_int(run(f, n, &o), PKT_IKE, "real IKE_SA_INIT response: ike");
+	ok(o.ike_exchange == 34 && o.ike_response && !o.ike_encrypted, "real IKE_SA_INIT response: R, in the clear");
+	is_int(o.ike_nnotify, 6, "real IKE_SA_INIT response: 6 notifies read");
+	ok(o.ike_notify[0] == 16388 && o.ike_notify[1] == 16389 && o.ike_notify[2] == 16430 &&
+	   o.ike_notify[3] == 16431, "real IKE_SA_INIT response: the first 4 kept, in order");
+	ok(o.ike_natd_src_len == 20 && o.ike_natd_dst_len == 20, "real IKE_SA_INIT response: two 20-byte NAT-D hashes");
+	natd_hash(real_sa_init_r, outside, 500, h);
+	ok(memcmp(o.ike_natd_src, h, 20) != 0,
+	   "NAT_DETECTION_SOURCE_IP is not SHA1(SPIs, 203.0.113.1, 500): the sender is behind the NAT (charon said so)");
+	ok(memcmp(o.ike_natd_src, o.ike_natd_dst, 20) != 0,
+	   "NAT_DETECTION_SOURCE_IP: not the receiver's hash either");
+	natd_hash(real_sa_init_r, client, 500, h);
+	ok(memcmp(o.ike_natd_dst, h, 20) == 0, "NAT_DETECTION_DESTINATION_IP is SHA1(SPIs, 203.0.113.2, 500): the receiver");
+	natd_hash(real_sa_init_r, client, 4500, h);
+	ok(memcmp(o.ike_natd_dst, h, 20) != 0, "built to fail: another port gives another hash");
+
+	/* Every shorter capture: still ike (or truncated), and what was read is a prefix of the whole. */
+	for (size_t caplen = 14; caplen < n; caplen++) {
+		enum pkt_class cls = cut(f, caplen, n, DISSECT_LINK_EN10MB, &c);
+
+		if (cls == PKT_TRUNCATED)
+			continue;
+		bad += cls != PKT_IKE || c.ike_nnotify > o.ike_nnotify ||
+		       memcmp(c.ike_notify, o.ike_notify, sizeof(uint16_t) * (size_t)(c.ike_nnotify < 4 ? c.ike_nnotify : 4)) ||
+		       (c.ike_natd_src_len && memcmp(c.ike_natd_src, o.ike_natd_src, 20)) ||
+		       (c.ike_natd_dst_len && memcmp(c.ike_natd_dst, o.ike_natd_dst, 20));
+	}
+	is_int(bad, 0, "real IKE_SA_INIT cut at every byte: ike or truncated, notifies and hashes a prefix of the whole");
+}
+
+/* A payload: generic header then body. */
+static size_t payload(uint8_t *b, size_t off, uint8_t next, const uint8_t *body, size_t blen)
+{
+	off = put8(b, off, next);
+	off = put8(b, off, 0);
+	off = put16(b, off, (unsigned)(blen + 4));
+	memcpy(b + off, body, blen);
+	return off + blen;
+}
+
+/* An IKE message: header with first payload `first`, then the payload bytes. */
+static size_t ike_msg(uint8_t *b, uint8_t ver, uint8_t exch, uint8_t flags, uint8_t first, const uint8_t *pl, size_t plen)
+{
+	size_t off = put64(b, 0, 0x1111111111111111ULL);
+
+	off = put64(b, off, 0x2222222222222222ULL);
+	off = put8(b, off, first);
+	off = put8(b, off, ver);
+	off = put8(b, off, exch);
+	off = put8(b, off, flags);
+	off = put32(b, off, 1);
+	off = put32(b, off, (uint32_t)(28 + plen));
+	memcpy(b + off, pl, plen);
+	return off + plen;
+}
+
+static void test_ike_payloads(void)
+{
+	uint8_t f[MAXF], msg[512], pl[512];
+	uint8_t skf[8] = { 0, 2, 0, 3, 0xee, 0xee, 0xee, 0xee };
+	uint8_t v2n[4] = { 0, 0, 0, 14 }, cookie[12] = { 0, 0, 0x40, 0x06, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t v1n[8] = { 0, 0, 0, 1, 1, 0, 0, 14 }, hd[20], hs[20];
+	struct pkt_facts o;
+	size_t p, n;
+
+	/* IKEv2: an SKF fragment 2 of 3. */
+	p = payload(pl, 0, 35, skf, sizeof skf);
+	memset(msg, 0, 4);              /* the non-ESP marker */
+	n = udp_frame(f, 4500, 4500, msg, 4 + ike_msg(msg + 4, 0x20, 35, 0x08, 53, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && o.ike_frag == 2 && o.ike_frag_total == 3 && o.ike_encrypted && o.ike_nnotify == 0,
+	   "IKEv2 SKF: fragment 2 of 3, encrypted");
+	/* IKEv2: SK first; a notify after it would be inside the ciphertext, never read. */
+	p = payload(pl, 0, 41, skf, sizeof skf);
+	p = payload(pl, p, 0, v2n, sizeof v2n);
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x20, 37, 0x08, 46, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && o.ike_encrypted && o.ike_nnotify == 0 && o.ike_frag_total == 0,
+	   "IKEv2 SK: encrypted, nothing read behind it");
+	/* IKEv2 in the clear: NO_PROPOSAL_CHOSEN, then COOKIE (its data is no NAT-D hash). */
+	p = payload(pl, 0, 41, v2n, sizeof v2n);
+	p = payload(pl, p, 0, cookie, sizeof cookie);
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x20, 34, 0x20, 41, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && !o.ike_encrypted && o.ike_nnotify == 2 && o.ike_notify[0] == 14 &&
+	   o.ike_notify[1] == 16390 && o.ike_natd_src_len == 0, "IKEv2 clear: NO_PROPOSAL_CHOSEN, COOKIE");
+	/* Bad chains: a payload length below 4, or beyond the message: the walk stops, still ike. */
+	p = payload(pl, 0, 41, v2n, sizeof v2n);
+	p = payload(pl, p, 0, v2n, sizeof v2n);
+	put16(pl, 10, 3);
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x20, 34, 0x20, 41, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && o.ike_nnotify == 1 && o.problem == NULL, "payload length 3: the walk stops, one notify kept, ike");
+	put16(pl, 10, 200);
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x20, 34, 0x20, 41, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && o.ike_nnotify == 1, "payload length beyond the message: the walk stops, ike");
+	/* Five notifies: five counted, four kept. */
+	p = 0;
+	for (int i = 0; i < 5; i++) {
+		v2n[3] = (uint8_t)(20 + i);
+		p = payload(pl, p, i < 4 ? 41 : 0, v2n, sizeof v2n);
+	}
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x20, 34, 0x20, 41, pl, p));
+	run(f, n, &o);
+	ok(o.ike_nnotify == 5 && o.ike_notify[0] == 20 && o.ike_notify[3] == 23, "five notifies: counted 5, the first 4 kept");
+
+	/* IKEv1 Main Mode message 3: NAT-D (destination's hash first), NAT-D, a notify (type at offset 10). */
+	memset(hd, 0xd1, sizeof hd);
+	memset(hs, 0x51, sizeof hs);
+	p = payload(pl, 0, 20, hd, sizeof hd);
+	p = payload(pl, p, 11, hs, sizeof hs);
+	p = payload(pl, p, 0, v1n, sizeof v1n);
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x10, 2, 0, 20, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && !o.ike_encrypted && o.ike_natd_dst_len == 20 && memcmp(o.ike_natd_dst, hd, 20) == 0 &&
+	   o.ike_natd_src_len == 20 && memcmp(o.ike_natd_src, hs, 20) == 0, "IKEv1 NAT-D: the first the destination's, the second the source's");
+	ok(o.ike_nnotify == 1 && o.ike_notify[0] == 14, "IKEv1 notification: NO_PROPOSAL_CHOSEN at offset 10 of the payload");
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x10, 2, 0, 130, pl, p));
+	run(f, n, &o);
+	ok(o.ike_natd_dst_len == 20 && memcmp(o.ike_natd_dst, hd, 20) == 0, "IKEv1 NAT-D of the drafts (130): read too");
+	n = udp_frame(f, 500, 500, msg, ike_msg(msg, 0x10, 5, 0x01, 20, pl, p));
+	run(f, n, &o);
+	ok(o.cls == PKT_IKE && o.ike_encrypted && o.ike_natd_dst_len == 0 && o.ike_nnotify == 0,
+	   "IKEv1 E flag: encrypted, the payloads not read");
+
+	is_str(dissect_ike_notify_name(14), "NO_PROPOSAL_CHOSEN", "notify name: 14");
+	is_str(dissect_ike_notify_name(24), "AUTHENTICATION_FAILED", "notify name: 24");
+	is_str(dissect_ike_notify_name(16384), "INITIAL_CONTACT", "notify name: 16384");
+	is_str(dissect_ike_notify_name(16389), "NAT_DETECTION_DESTINATION_IP", "notify name: 16389");
+	is_str(dissect_ike_notify_name(16430), "IKEV2_FRAGMENTATION_SUPPORTED", "notify name: 16430");
+	is_str(dissect_ike_notify_name(1), "UNSUPPORTED_CRITICAL_PAYLOAD", "notify name: 1 (the first)");
+	is_str(dissect_ike_notify_name(36137), "R_U_THERE_ACK", "notify name: 36137 (the last)");
+	ok(dissect_ike_notify_name(0) == NULL && dissect_ike_notify_name(31) == NULL &&
+	   dissect_ike_notify_name(65535) == NULL && dissect_ike_notify_name(-1) == NULL, "notify names: unknown numbers NULL");
+}
+
 int main(void)
 {
 	test_ikev2_sa_init();
@@ -1019,5 +1272,9 @@ int main(void)
 	test_api_edges();
 	test_names();
 	test_names_l2tp();
+	test_cooked_links();
+	test_ether_macs();
+	test_ike_real();
+	test_ike_payloads();
 	return unit_done();
 }
