@@ -820,6 +820,7 @@ struct rebind {
 	const struct tl_packet *old, *new_;
 	char what[64];
 	size_t count;
+	int esp;                        /* seen on ESP (else on IKE): following is judged on the same traffic */
 };
 
 static int same_ep(const struct tl_packet *a, const struct tl_packet *b)
@@ -872,6 +873,7 @@ static void rule_rebinding(struct ctx *c)
 			if (r->count++ == 0) {
 				r->old = s->last;
 				r->new_ = p;
+				r->esp = is_esp(p);
 				snprintf(r->what, sizeof(r->what), "%s", what);
 			}
 		}
@@ -886,12 +888,17 @@ static void rule_rebinding(struct ctx *c)
 		back.link = changes.keys[i].link;
 		if (gtab_get(&changes, &back, 0) != NULL)
 			continue;
-		/* Did the other side follow to the new endpoint, or keep sending to the old one? */
+		/*
+		** Did the other side follow to the new endpoint, or keep sending to
+		** the old one? Judged on the traffic that moved: charon answers IKE
+		** where a request came from even when its ESP does not follow.
+		*/
 		size_t to_new = 0, to_old = 0;
 		const struct tl_packet *first_old = NULL;
 		for (size_t j = 0; j < tl->n; j++) {
 			const struct tl_packet *p = &tl->p[j];
-			if (p->link != r->new_->link || p->t < r->new_->t || p->f.src != r->new_->f.dst)
+			if (p->link != r->new_->link || p->t < r->new_->t || p->f.src != r->new_->f.dst ||
+			    (r->esp ? !is_esp(p) : !is_ike(p, 0)))
 				continue;
 			if (p->f.dst == r->new_->f.src && (!p->f.has_ports || p->f.dport == r->new_->f.sport))
 				to_new++;
@@ -904,12 +911,13 @@ static void rule_rebinding(struct ctx *c)
 		endpoint(r->old->f.src, r->old->f.sport, from);
 		endpoint(r->new_->f.src, r->new_->f.sport, to);
 		char follow[96];
+		const char *kind = r->esp ? "ESP" : "IKE";
 		if (to_new > 0)
-			snprintf(follow, sizeof(follow), "the other side followed (%zu packets to the new one)", to_new);
+			snprintf(follow, sizeof(follow), "the other side's %s followed (%zu packets to the new one)", kind, to_new);
 		else if (to_old > 0)
-			snprintf(follow, sizeof(follow), "the other side kept sending to the old one (%zu packets)", to_old);
+			snprintf(follow, sizeof(follow), "the other side's %s kept going to the old one (%zu packets)", kind, to_old);
 		else
-			snprintf(follow, sizeof(follow), "nothing came back since");
+			snprintf(follow, sizeof(follow), "no %s came back since", kind);
 		char more[32] = "";
 		if (r->count > 1)
 			snprintf(more, sizeof(more), " and %zu more", r->count - 1);

@@ -308,12 +308,16 @@ static void test_rebinding(void)
 	run();
 	const struct triage_finding *f = first("nat-rebinding");
 	ok(f && cites(f, 1) && cites(f, 3), "rebinding: the same SPI from a new port: cites the last old and first new");
-	ok(f && strstr(f->title, "kept sending to the old one"), "rebinding: the peer did not follow");
+	ok(f && strstr(f->title, "ESP kept going to the old one"), "rebinding: the peer's ESP did not follow");
 
+	ike(1.15, A_GW, 4500, A_NAT, 40001, 37, 1, 0x5, 0x6, 7);
+	run();
+	f = first("nat-rebinding");
+	ok(f && strstr(f->title, "ESP kept going to the old one"), "rebinding: an IKE answer to the new port is not the ESP following");
 	esp(1.2, A_GW, 4500, A_NAT, 40001, 0xe2);
 	run();
 	f = first("nat-rebinding");
-	ok(f && strstr(f->title, "followed"), "rebinding: the peer followed");
+	ok(f && strstr(f->title, "ESP followed"), "rebinding: the peer's ESP followed");
 
 	reset();
 	esp(0.0, A_NAT, 4500, A_GW, 4500, 0xe1);
