@@ -289,7 +289,7 @@ static int put_page(FILE *out, const char *tdir, const char *page, const struct 
 
 int report_write(const char *run_dir, char *err, size_t errlen)
 {
-	char tdir[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	char tdir[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 48] = "";
 	char *tap = NULL, *page = NULL;
 	size_t taplen = 0, pagelen = 0;
 	struct tapread_run r;
@@ -333,7 +333,7 @@ int report_write(const char *run_dir, char *err, size_t errlen)
 done:
 	if (out != NULL)
 		fclose(out);
-	if (rc < 0)
+	if (rc < 0 && tmp[0])   /* only once it names the page being written */
 		unlink(tmp);
 	tapread_free(&r);
 	free(tap);
