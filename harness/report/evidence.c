@@ -29,15 +29,16 @@ static void load_timeline(json_t *ev, const char *dir, size_t max_packets)
 	}
 	while (getline(&line, &cap, f) > 0) {
 		json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
-		int is_event = json_is_object(o) && json_object_get(o, "event") != NULL;
 
 		if (!json_is_object(o)) {
 			bad++;
-		} else if (is_event ? events++ < EVIDENCE_EVENTS_MAX : shown < max_packets) {
+		} else if (json_object_get(o, "event") != NULL) {
+			if (events++ < EVIDENCE_EVENTS_MAX)
+				json_array_append(list, o);
+		} else if (total++ < max_packets) {
 			json_array_append(list, o);
-			shown += !is_event;
+			shown++;
 		}
-		total += json_is_object(o) && !is_event;
 		json_decref(o);
 	}
 	free(line);
