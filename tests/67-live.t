@@ -115,13 +115,16 @@ check_gone() {   # check_gone LAB
 snapshot >"$tmp/before" 2>&1
 
 # ---- up ------------------------------------------------------------------------
-out=$("$VPNLAB" up --name home --results "$results" topologies/home-nat.lua 2>&1)
+# fd 3: a descriptor of the caller's that the lab must not keep (a script reading a pipe to its end would hang).
+out=$("$VPNLAB" up --name home --results "$results" topologies/home-nat.lua 2>&1 3>"$tmp/callers-file")
 is "$?" 0 "up topologies/home-nat.lua: exit status 0"
 like "$out" "^lab home is up: topologies/home-nat.lua" "up says the lab is up"
 like "$out" "nodes: +client gateway home" "up lists the nodes"
 like "$out" "lan \(home, client\) +wan \(home, gateway\)" "up lists the links and their ends"
 [ -s "$(entry home)/holder" ] && [ -s "$(entry home)/lab" ] && kill -0 "$(holder_of home)" 2>/dev/null
 ok $? "the registry has the lab and its holder is alive" "$(ls -la "$(entry home)" 2>&1)"
+kept=$(find "/proc/$(holder_of home)/fd" "/proc/$(field home init | cut -d' ' -f1)/fd" -lname "$tmp/callers-file" 2>&1)
+is "$kept" "" "the lab's holder and PID 1 keep none of the caller's descriptors"
 
 out=$("$VPNLAB" up --name home --results "$results" topologies/direct.lua 2>&1)
 rc=$?

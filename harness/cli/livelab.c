@@ -22,9 +22,31 @@
 #include "lab/labstate.h"
 #include "run/hold.h"
 
+static const char *const usages[][2] = {
+	{ "up", "vpnlab up [--name NAME] [--results DIR] [--timeout SECONDS] TOPOLOGY|SCENARIO\n"
+	        "  build the lab (a scenario: up to its vpnlab.pause() or its end) and keep it\n"
+	        "  running in the background, on the host backend; NAME defaults to the file's name" },
+	{ "exec", "vpnlab exec LAB NODE [--] COMMAND [ARG...]\n"
+	          "  run COMMAND in NODE's namespaces (its daemons' /run); its exit status is passed through" },
+	{ "shell", "vpnlab shell LAB NODE\n  an interactive $SHELL (default /bin/bash) in NODE's namespaces" },
+	{ "capture", "vpnlab capture LAB LINK [--count N] [--json]\n"
+	             "  LINK's frames decoded as they pass, until ^C or N frames" },
+	{ "down", "vpnlab down [--timeout SECONDS] LAB...|--all\n"
+	          "  stop the lab (its scenario's teardown) and remove it; a dead lab is cleaned" },
+	{ "ls", "vpnlab ls\n  the live labs: name, state (running, starting, dead), holder pid, age, file,\n"
+	        "  nodes, links" },
+};
+
 int cmd_livelab(int argc, char **argv)
 {
 	const char *cmd = argv[0];
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		for (size_t i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
+			if (!strcmp(usages[i][0], cmd))
+				printf("usage: %s\n", usages[i][1]);
+		return 0;
+	}
 
 	if (!strcmp(cmd, "up"))
 		return livelab_up(argc, argv);
@@ -77,7 +99,7 @@ static void on_up_signal(int sig)
 
 static int up_usage(void)
 {
-	fprintf(stderr, "usage: vpnlab up [--name NAME] [--results DIR] [--timeout SECONDS] TOPOLOGY|SCENARIO\n");
+	fprintf(stderr, "usage: %s\n", usages[0][1]);
 	return 2;
 }
 
@@ -163,6 +185,31 @@ static void print_ready(const char *name, const char *file, const char *run)
 	labstate_free(&s);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/*
+** Close every descriptor from 3 on but the holder's own: one inherited from
+** whoever ran `up` (a pipe a script reads to its end) would be held open
+** until `down`.
+*/
+static void close_inherited(const struct hold_opts *ho)
+{
+	int keep[3] = { ho->registry_fd, ho->proc_fd, ho->ready_fd };
+	unsigned from = 3;
+
+	qsort(keep, 3, sizeof(keep[0]), cmp_int);
+	for (int i = 0; i < 3; i++) {
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		if ((unsigned)keep[i] + 1 > from)
+			from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
 /* In the holder: detach, put stdio on the log, hold. Never returns. */
 static void holder(const struct hold_opts *ho, int unused_fd)
 {
@@ -170,6 +217,7 @@ static void holder(const struct hold_opts *ho, int unused_fd)
 	int fd, null;
 
 	close(unused_fd);
+	close_inherited(ho);
 	setsid();   /* no terminal: its hangup or ^C is not the lab's */
 	snprintf(log, sizeof(log), "%s/holder.log", ho->run_dir);
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
