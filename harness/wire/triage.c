@@ -394,7 +394,8 @@ static void rule_nat_t_blocked(struct ctx *c)
 		if (g->resp == NULL || !g->nat)
 			continue;
 		uint32_t init = g->req->f.src, resp = g->req->f.dst;
-		for (size_t j = 0; j < tl->n; j++) {
+		/* The timeline is in time order: what came after the response starts at its index. */
+		for (size_t j = (size_t)(g->resp - tl->p); j < tl->n; j++) {
 			const struct tl_packet *p = &tl->p[j];
 			const struct pkt_facts *f = &p->f;
 			if (p->link != g->req->link || p->t < g->resp->t || !f->has_ports || f->proto != 17 ||
@@ -769,7 +770,7 @@ static void rule_mapping_expired(struct ctx *c)
 		/* The peer's packets to the old mapping after the NATed side's silence. */
 		struct cite late = { .n = 0 };
 		const struct tl_packet *icmp = NULL;
-		for (size_t j = 0; j < tl->n; j++) {
+		for (size_t j = (size_t)(g->last[nat] - tl->p) + 1; j < tl->n; j++) {
 			const struct tl_packet *p = &tl->p[j];
 			if (p->link != g->last[nat]->link || p->t <= quiet_from)
 				continue;
@@ -895,7 +896,7 @@ static void rule_rebinding(struct ctx *c)
 		*/
 		size_t to_new = 0, to_old = 0;
 		const struct tl_packet *first_old = NULL;
-		for (size_t j = 0; j < tl->n; j++) {
+		for (size_t j = (size_t)(r->new_ - tl->p); j < tl->n; j++) {
 			const struct tl_packet *p = &tl->p[j];
 			if (p->link != r->new_->link || p->t < r->new_->t || p->f.src != r->new_->f.dst ||
 			    (r->esp ? !is_esp(p) : !is_ike(p, 0)))
