@@ -127,7 +127,7 @@ static int make_pair(struct pair *p, char *err, size_t errlen)
 	p->ns[0] = quiet_ns(err, errlen);
 	p->ns[1] = quiet_ns(err, errlen);
 	if (home != NULL && p->ns[0] >= 0 && p->ns[1] >= 0) {
-		struct netlink_end a = { IFNAME, p->ns[0], 0 }, b = { IFNAME, p->ns[1], 0 };
+		struct netlink_end a = { IFNAME, p->ns[0], 0, NULL }, b = { IFNAME, p->ns[1], 0, NULL };
 		if (netlink_veth(home, &a, &b, 0, err, errlen) == 0 &&
 		    end_up(p, 0, ADDR_A, err, errlen) == 0 && end_up(p, 1, ADDR_B, err, errlen) == 0)
 			rc = 0;

@@ -208,7 +208,7 @@ static void test_netem_kernel(struct nl_sock *sk, int idx)
 
 static void test_kernel(void)
 {
-	struct netlink_end a = { "ta", -1, 0 }, b = { "tb", -1, 0 };
+	struct netlink_end a = { "ta", -1, 0, NULL }, b = { "tb", -1, 0, NULL };
 	char err[512] = "";
 	struct nl_sock *sk;
 	int ns, idx, br;
