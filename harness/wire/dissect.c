@@ -155,13 +155,18 @@ static void ike_add_notify(struct pkt_facts *out, uint16_t type)
 	out->ike_nnotify++;
 }
 
-/* A NAT detection hash (the body's captured bytes from the cursor on), if it fits. */
+/*
+** A NAT detection hash (the body's captured bytes from the cursor on), if
+** it fits and none was kept before: IKEv2 may send several source hashes
+** (one per local address); the first is kept, so that a capture cut after
+** it says the same as the whole message.
+*/
 static void ike_natd(struct cursor *body, uint8_t *dst, uint8_t *dlen)
 {
 	size_t n = cur_left(body);
 
-	if (n == 0 || n > 64 || n != cur_claim_left(body))
-		return;                 /* empty, too long, or cut by the capture: no hash */
+	if (*dlen != 0 || n == 0 || n > 64 || n != cur_claim_left(body))
+		return;                 /* one kept already, empty, too long, or cut by the capture */
 	memcpy(dst, body->p + body->off, n);
 	*dlen = (uint8_t)n;
 }
