@@ -100,8 +100,9 @@ clean:
 	rm -rf build build-asan vpnlab
 
 # ---- Fuzzing (issue 7) -------------------------------------------------------
-# libFuzzer targets (tests/fuzz/fuzz_*.c) over the dissector, the VICI decoder
-# and the topology parsing, built with clang in build-fuzz/: the modules with
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the dissector, the VICI decoder,
+# the topology parsing and the capture-file reader, built with clang in
+# build-fuzz/: the modules with
 # -fsanitize=fuzzer-no-link,address,undefined, each target linked with the
 # objects it drives and -fsanitize=fuzzer,address,undefined. `make fuzz` runs
 # every target for FUZZ_SECONDS on a copy of tests/fuzz/corpus/ (tests/fuzz/run)
@@ -110,7 +111,7 @@ clean:
 # runtimes are in libclang-rt-14-dev (in DEB_PKGS), which clang only recommends.
 FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_dissect fuzz_vici fuzz_topo
+FUZZ_TARGETS := fuzz_dissect fuzz_vici fuzz_topo fuzz_pcapfile
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all -Iharness
 
@@ -129,6 +130,8 @@ $(FUZZ_BUILD)/harness/%.o: harness/%.c $(wildcard harness/*/*.h)
 $(FUZZ_BUILD)/fuzz_dissect: $(FUZZ_BUILD)/harness/wire/dissect.o
 $(FUZZ_BUILD)/fuzz_vici: $(FUZZ_BUILD)/harness/daemon/vici.o
 $(FUZZ_BUILD)/fuzz_topo: $(FUZZ_BUILD)/harness/lab/topo.o
+$(FUZZ_BUILD)/fuzz_pcapfile: $(FUZZ_BUILD)/harness/wire/pcapfile.o $(FUZZ_BUILD)/harness/wire/dissect.o \
+                             $(FUZZ_BUILD)/harness/util/errf.o
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard harness/*/*.h)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) -lm

@@ -5,7 +5,9 @@
 **   byte 0  bit 0: DLT_RAW (else Ethernet); bit 1: the wire was longer by
 **           `extra` bytes; bit 2: the wire length is caplen - extra (shorter
 **           than the capture, which the contract takes as caplen); bit 3: an
-**           unknown link type.
+**           unknown link type; bits 4-6, when bit 3 is clear: 1 loopback
+**           (DLT_NULL), 2 Linux cooked v1, 3 cooked v2, 4 bare IPv4 (0 and
+**           5-7: bit 0 decides, as before).
 **   byte 1  where to cut the capture for the truncation check (255: no cut).
 **   bytes 2-3  `extra`, big-endian.
 ** The frame is the tail of libFuzzer's own buffer, which ends where the
@@ -54,8 +56,13 @@ static int either_port(const struct pkt_facts *f, uint16_t port)
 /* Bytes of link-layer header before IPv4 (a frame too short has no IPv4 facts anyway). */
 static size_t link_header(const struct input *in)
 {
-	if (in->linktype == DISSECT_LINK_RAW)
-		return 0;
+	switch (in->linktype) {
+	case DISSECT_LINK_RAW: case DISSECT_LINK_IPV4: return 0;
+	case DISSECT_LINK_NULL: return 4;
+	case DISSECT_LINK_LINUX_SLL: return 16;
+	case DISSECT_LINK_LINUX_SLL2: return 20;
+	default: break;
+	}
 	if (in->caplen >= 14 && in->frame[12] == 0x81 && in->frame[13] == 0x00)
 		return 18;
 	return 14;
@@ -144,10 +151,18 @@ static void check_fields(const struct pkt_facts *f)
 		      f->ike_initiator == (f->ike_rspi == 0)), "ikev1 initiator/response", f);
 		name = dissect_ike_exchange_name(f->ike_version, f->ike_exchange);
 		check(!name || dissect_ike_exchange_known(name), "exchange name not known", f);
+		check(f->ike_natd_src_len <= 64 && f->ike_natd_dst_len <= 64, "NAT-D hash longer than 64", f);
+		check(f->ike_nnotify >= 0, "negative notify count", f);
+		check(!f->ike_frag_total || (f->ike_version == 2 && f->ike_encrypted),
+		      "an SKF fragment that is not IKEv2 and encrypted", f);
+		check(!f->ike_encrypted || f->ike_nnotify == 0 || f->ike_version == 2,
+		      "IKEv1 notifies read from an encrypted message", f);
 	} else {
 		check(!f->ike_version && !f->ike_exchange && !f->ike_initiator && !f->ike_response &&
 		      !f->ike_nonesp && !f->ike_msgid && !f->ike_ispi && !f->ike_rspi,
 		      "ike fields outside the ike class", f);
+		check(!f->ike_encrypted && !f->ike_nnotify && !f->ike_natd_src_len && !f->ike_natd_dst_len &&
+		      !f->ike_frag && !f->ike_frag_total, "ike payload facts outside the ike class", f);
 	}
 	check(f->cls == PKT_ESP || f->cls == PKT_ESP_UDP || (!f->esp_spi && !f->esp_seq),
 	      "esp fields outside the esp classes", f);
@@ -169,8 +184,11 @@ static void check_facts(const struct input *in, enum pkt_class rc, const struct 
 	check((unsigned)rc < PKT_CLASS_COUNT && dissect_class_name(rc), "class out of range", f);
 	check((f->problem != NULL) == (rc == PKT_TRUNCATED || rc == PKT_INVALID),
 	      "problem text set exactly for truncated and invalid", f);
-	if (in->linktype != DISSECT_LINK_EN10MB && in->linktype != DISSECT_LINK_RAW)
+	if (!dissect_link_supported(in->linktype))
 		check(rc == PKT_INVALID && !f->has_ip, "unknown link type accepted", f);
+	check(f->has_eth == 0 || (f->has_eth == 1 && in->linktype == DISSECT_LINK_EN10MB) ||
+	      (f->has_eth == 2 && (in->linktype == DISSECT_LINK_LINUX_SLL || in->linktype == DISSECT_LINK_LINUX_SLL2)),
+	      "MACs from a link type that has none", f);
 	check_ip(in, f);
 	check_transport(f);
 	check_fields(f);
@@ -197,6 +215,30 @@ static void check_cut(const struct input *in, const struct pkt_facts *full)
 	      "a shorter capture moved the ESP payload", &f);
 	f.esp_len = full->esp_len;
 	f.esp_whole = full->esp_whole;
+	/* The IKE payload walk stops where the capture does: what it read is a prefix of the whole. */
+	if (f.cls == PKT_IKE) {
+		int kept = f.ike_nnotify < 4 ? f.ike_nnotify : 4;
+
+		check(f.ike_nnotify <= full->ike_nnotify &&
+		      memcmp(f.ike_notify, full->ike_notify, sizeof(f.ike_notify[0]) * (size_t)kept) == 0,
+		      "a shorter capture read other notifies", &f);
+		check((!f.ike_natd_src_len || (f.ike_natd_src_len == full->ike_natd_src_len &&
+		       memcmp(f.ike_natd_src, full->ike_natd_src, f.ike_natd_src_len) == 0)) &&
+		      (!f.ike_natd_dst_len || (f.ike_natd_dst_len == full->ike_natd_dst_len &&
+		       memcmp(f.ike_natd_dst, full->ike_natd_dst, f.ike_natd_dst_len) == 0)),
+		      "a shorter capture read another NAT-D hash", &f);
+		check((!f.ike_frag_total || (f.ike_frag == full->ike_frag && f.ike_frag_total == full->ike_frag_total)) &&
+		      (!f.ike_encrypted || full->ike_encrypted), "a shorter capture read another fragment", &f);
+		f.ike_nnotify = full->ike_nnotify;
+		memcpy(f.ike_notify, full->ike_notify, sizeof(f.ike_notify));
+		f.ike_natd_src_len = full->ike_natd_src_len;
+		f.ike_natd_dst_len = full->ike_natd_dst_len;
+		memcpy(f.ike_natd_src, full->ike_natd_src, sizeof(f.ike_natd_src));
+		memcpy(f.ike_natd_dst, full->ike_natd_dst, sizeof(f.ike_natd_dst));
+		f.ike_frag = full->ike_frag;
+		f.ike_frag_total = full->ike_frag_total;
+		f.ike_encrypted = full->ike_encrypted;
+	}
 	check(memcmp(&f, full, sizeof(f)) == 0, "a shorter capture changed the facts", &f);
 }
 
@@ -214,8 +256,13 @@ static void parse_input(const uint8_t *data, size_t size, struct input *in)
 	else
 		in->wirelen = in->caplen;
 	in->wire = in->wirelen > in->caplen ? in->wirelen : in->caplen;
+	static const int links[8] = { -1, DISSECT_LINK_NULL, DISSECT_LINK_LINUX_SLL, DISSECT_LINK_LINUX_SLL2,
+	                              DISSECT_LINK_IPV4, -1, -1, -1 };
+
 	if (flags & 0x08)
 		in->linktype = 0x100 | flags;
+	else if (links[(flags >> 4) & 7] >= 0)
+		in->linktype = links[(flags >> 4) & 7];
 	else
 		in->linktype = flags & 0x01 ? DISSECT_LINK_RAW : DISSECT_LINK_EN10MB;
 	in->cut = data[1] == 255 ? in->caplen : in->caplen * data[1] / 255;
