@@ -199,6 +199,14 @@ assert rows[0]["src"] == "192.168.1.2", rows
 ' "$tmp/cap.json"
 ok $? "capture --json: one object a frame, as in timeline.jsonl" "$(cat "$tmp/cap.json")"
 
+"$VPNLAB" capture home lan >/dev/null 2>"$tmp/cap3.err" &
+cap=$!
+until_true 10 capture_ready "$tmp/cap3.err"
+kill -TERM "$cap"
+wait "$cap"
+is "$?" 0 "capture stopped by SIGTERM: exit status 0"
+like "$(cat "$tmp/cap3.err")" "vpnlab: [0-9]+ frames?$" "... saying how many frames it saw"
+
 out=$("$VPNLAB" capture home nosuch 2>&1)
 is "$?" 2 "capture of a link that does not exist: exit status 2"
 like "$out" "has no link 'nosuch' \(its links: lan wan\)" "... naming the lab's links"

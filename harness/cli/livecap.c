@@ -279,7 +279,9 @@ static int run_capture(struct live_capture *c, const struct labstate *s, int li)
 		fprintf(stderr, "vpnlab: capture %s: the lab %s went down\n", c->link, s->name);
 		return 1;
 	}
-	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+	if (status < 0)
+		return 2;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);   /* e.g. SIGPIPE from | head */
 }
 
 int livelab_capture(int argc, char **argv)

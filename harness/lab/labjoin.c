@@ -188,22 +188,35 @@ int labjoin_node_view(struct labjoin *j, int netns, char *err, size_t errlen)
 	return 0;
 }
 
+static volatile pid_t waited_child;
+
+static void forward_signal(int sig)
+{
+	if (waited_child > 0)
+		kill(waited_child, sig);
+}
+
 int labjoin_wait(pid_t pid)
 {
-	struct sigaction ign, old_int, old_quit;
+	struct sigaction ign, fwd, old[4];
+	static const int sigs[4] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 	int status = -1;
 
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.sa_handler = forward_signal;
+	waited_child = pid;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], i < 2 ? &ign : &fwd, &old[i]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			status = -1;
 			break;
 		}
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	waited_child = 0;
 	return status;
 }

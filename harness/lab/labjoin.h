@@ -43,7 +43,8 @@ pid_t labjoin_fork(struct labjoin *j, char *err, size_t errlen);
 int labjoin_node_view(struct labjoin *j, int netns, char *err, size_t errlen);
 /*
 ** Wait for the child, ignoring the terminal's SIGINT and SIGQUIT meanwhile
-** (they reach the child, as with system(3)). Its wait status, or -1.
+** (they reach the child from the terminal, as with system(3)) and passing
+** SIGTERM and SIGHUP on to it. Its wait status, or -1.
 */
 int labjoin_wait(pid_t pid);
 
