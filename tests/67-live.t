@@ -271,6 +271,41 @@ else
 fi
 up_fails no-lab tests/scenarios/live/no-lab.lua "no lab to hold" "nothing to hold"
 
+# A lab still starting (slow.lua sleeps before its pause): up interrupted,
+# its holder killed, down asked for. Each time: up says why, nothing is left.
+starting() { [ -s "$(entry slow)/holder" ] && pgrep -f "sleep 60" >/dev/null; }
+slow_up() {   # slow_up -> runs up in the background: $up_pid, output in $tmp/slow.err
+	"$VPNLAB" up --results "$results" tests/scenarios/live/slow.lua >/dev/null 2>"$tmp/slow.err" &
+	up_pid=$!
+	until_true 20 starting
+}
+slow_left() { [ ! -e "$(entry slow)" ] && [ -z "$(pgrep -f 'up --results .* tests/scenarios/live/slow.lua')" ]; }
+slow_up
+kill -INT "$up_pid"
+wait "$up_pid"
+is "$?" 130 "up interrupted (SIGINT) while the lab starts: exit status 130"
+like "$(cat "$tmp/slow.err")" "interrupted by SIGINT; the lab was stopped" "... saying the lab was stopped"
+until_true 10 slow_left
+ok $? "... no registry entry, no holder left" "$(ls "$VPNLAB_LABS" 2>&1)"
+slow_up
+kill -9 "$(holder_of slow)"
+wait "$up_pid"
+is "$?" 2 "up whose holder is killed while the lab starts: exit status 2"
+like "$(cat "$tmp/slow.err")" "the lab's holder ended before the lab was ready" "... saying so"
+until_true 10 slow_left
+ok $? "... no registry entry, no holder left" "$(ls "$VPNLAB_LABS" 2>&1)"
+slow_up
+is "$("$VPNLAB" ls | awk '$1 == "slow" { print $2 }')" starting "ls: a lab not ready yet is starting"
+"$VPNLAB" down slow >/dev/null 2>&1
+is "$?" 0 "down of a lab still starting: exit status 0"
+wait "$up_pid"
+is "$?" 2 "... its up exits 2"
+like "$(cat "$tmp/slow.err")" "stopped before the lab was ready: .*interrupted by SIGTERM" "... saying it was stopped before it was ready"
+until_true 10 slow_left
+ok $? "... no registry entry, no holder left" "$(ls "$VPNLAB_LABS" 2>&1)"
+[ -z "$(pgrep -f 'sleep 60')" ]
+ok $? "the slow scenario's sleeps are gone" "$(pgrep -af 'sleep 60')"
+
 out=$("$VPNLAB" up 2>&1)
 is "$?" 2 "up without a file: exit status 2"
 out=$("$VPNLAB" up --results "$results" no/such/file.lua 2>&1)
