@@ -386,7 +386,7 @@
     var counts = { passed: 0, failed: 0, error: 0, skipped: 0 };
     scenarios.forEach(function (sc) {
       var s = str(sc.status);
-      if (counts[s] !== undefined) counts[s]++;
+      if (Object.prototype.hasOwnProperty.call(counts, s)) counts[s]++;
     });
     var box = document.getElementById('summary');
     [['passed', 'passed'], ['failed', 'failed'], ['error', 'erred'], ['skipped', 'skipped']].forEach(function (k) {
