@@ -385,7 +385,6 @@ static int core_pause(lua_State *L)
 		                at_end ? "ended" : "paused");
 	if (r->pause->ready(r->pause->ctx, r, err, sizeof(err)) < 0)
 		return lx_error(L, "vpnlab.pause: %s", err);
-	r->paused = 1;
 	r->deadline = 0;   /* held until `vpnlab down`: no time limit */
 	tap_comment(r->tap, "paused%s: the lab is held until vpnlab down", at_end ? " at the scenario's end" : "");
 	for (;;)

@@ -5,8 +5,6 @@
 ** the lab's PID-1 process does not keep alive itself.
 */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

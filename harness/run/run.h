@@ -56,7 +56,6 @@ struct run {
 	struct run_event *events;   /* runtime events, in order */
 	int nevents, capevents;
 	const struct run_pause *pause;  /* `vpnlab up`'s hand-over, or NULL */
-	int paused;                 /* the lab is held at vpnlab.pause() */
 	/*
 	** Stopping a scenario from outside its own logic: a termination signal or
 	** its time limit. Once stop is set, every wait and every test point raises
