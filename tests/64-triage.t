@@ -119,6 +119,8 @@ like "$(found)" "nat-mapping-expired" "mapping-expiry: wan names nat-mapping-exp
 like "$(titles)" "NAT-T flow 203\.0\.113\.1:[0-9]+ <-> 203\.0\.113\.2:4500: nothing from .* for [0-9.]+ s \(no keepalives\), then 3 packets to it unanswered, ICMP unreachable" \
 	"mapping-expiry: idle's flow: silence, the gateway's 3 DPDs unanswered, the NAT's ICMP"
 is "$(grep -c '^nat-mapping-expired' "$tmp/triage.out")" 1 "mapping-expiry: only idle's flow (kept's keepalives held its mapping)"
+like "$(titles)" "nat-rebinding: peer 203\.0\.113\.1:[0-9]+ moved to 203\.0\.113\.1:[0-9]+ mid-flow after [0-9.]+ s of silence" \
+	"mapping-expiry: idle's next ESP from a new port after its silence: a rebinding too"
 
 d=$(dir_of scenarios/dataplane/nat-rebind-libipsec.lua)
 triage "$d/wan.pcap"

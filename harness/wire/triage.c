@@ -922,9 +922,13 @@ static void rule_rebinding(struct ctx *c)
 		char more[32] = "";
 		if (r->count > 1)
 			snprintf(more, sizeof(more), " and %zu more", r->count - 1);
+		/* A move after a long silence is what an expired mapping looks like from the far side. */
+		char quiet[64] = "";
+		if (r->new_->t - r->old->t >= TRIAGE_MAPPING_SILENCE)
+			snprintf(quiet, sizeof(quiet), " after %.1f s of silence", r->new_->t - r->old->t);
 		struct triage_finding *fd = finding(c, "nat-rebinding", HINT_REBIND, r->new_->link,
-		                                    "peer %s moved to %s mid-flow (%s%s): %s", from, to, r->what,
-		                                    more, follow);
+		                                    "peer %s moved to %s mid-flow%s (%s%s): %s", from, to, quiet,
+		                                    r->what, more, follow);
 		finding_cite_one(fd, r->old);
 		finding_cite_one(fd, r->new_);
 		if (first_old != NULL && to_new == 0)

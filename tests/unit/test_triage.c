@@ -318,6 +318,15 @@ static void test_rebinding(void)
 	run();
 	f = first("nat-rebinding");
 	ok(f && strstr(f->title, "ESP followed"), "rebinding: the peer's ESP followed");
+	ok(f && !strstr(f->title, "silence"), "rebinding: a move 1 s after the last packet is not called a silence");
+
+	reset();
+	esp(0.0, A_NAT, 4500, A_GW, 4500, 0xe1);
+	esp(5.0, A_NAT, 40001, A_GW, 4500, 0xe1);
+	run();
+	f = first("nat-rebinding");
+	ok(f && strstr(f->title, "after 5.0 s of silence") && strstr(f->title, "no ESP came back"),
+	   "rebinding: after 5 s of silence (an expired mapping), nothing back");
 
 	reset();
 	esp(0.0, A_NAT, 4500, A_GW, 4500, 0xe1);
