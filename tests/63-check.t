@@ -10,7 +10,8 @@
 #   - two-links.lua over a pcapng holding lan and wan as two interfaces
 #   - as an unprivileged user: check needs no root
 #   - bad input, exit 2: usage, a missing or foreign capture, a missing
-#     file, Lua errors at file:line, unknown links, vpnlab.start, require,
+#     file, Lua errors at file:line, unknown links, vpnlab.start, a node's
+#     daemon, require,
 #     the sandbox's io, no test point
 #
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
@@ -95,6 +96,7 @@ bad_input "an unknown link object" "bad\.lua:1: no link 'lan' in .*wan\.pcap \(i
 bad_input "an unknown link = name" "bad\.lua:1: link: unknown link 'lan'" 'vpnlab.seen{ link = "lan", udp = 500 }'
 bad_input "vpnlab.start" "bad\.lua:1: vpnlab\.start: check runs no lab" 'local net = vpnlab.start("home-nat")'
 bad_input "require(\"vpnlab\")" "bad\.lua:1: require: check runs no lab" 'local v = require("vpnlab")'
+bad_input "a daemon on a node" "bad\.lua:1: node 'client': check runs no lab" 'vpnlab.net.nodes.client:strongswan{ psk = "x" }'
 bad_input "a link's down()" "bad\.lua:1: check runs no lab" 'vpnlab.links.wan:down()'
 bad_input "the sandbox's io" "bad\.lua:1: io\.open is not available" 'io.open("/etc/passwd")'
 bad_input "an unknown filter field" "bad\.lua:1: unknown packet field 'bogus'" 'vpnlab.seen{ bogus = 1 }'

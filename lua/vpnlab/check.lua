@@ -84,7 +84,11 @@ local function api(check_path, pcap, names)
     vpnlab.link_names[i] = name
   end
   vpnlab.capture = setmetatable({ name = nil, file = pcap }, Link)
-  vpnlab.net = { links = vpnlab.links, all = vpnlab.capture }
+  -- Nodes (and their daemons) belong to a lab: asking for one says so.
+  local nodes = setmetatable({}, { __index = function(_, name)
+    core.raise(string.format("node '%s': %s", tostring(name), NO_LAB))
+  end })
+  vpnlab.net = { links = vpnlab.links, all = vpnlab.capture, nodes = nodes }
   setmetatable(vpnlab.links, { __index = function(_, name)
     core.raise(string.format("no link '%s' in %s (its links: %s)", tostring(name), pcap,
                              table.concat(names, ", ")))
