@@ -11,8 +11,7 @@
 #   - as an unprivileged user: check needs no root
 #   - bad input, exit 2: usage, a missing or foreign capture, a missing
 #     file, Lua errors at file:line, unknown links, vpnlab.start, a node's
-#     daemon, require,
-#     the sandbox's io, no test point
+#     daemon, require, the sandbox's io, no test point
 #
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
 
