@@ -218,6 +218,25 @@ static void test_auth(void)
 	ike(0.0, A_CLIENT, 500, A_GW, 500, 35, 0, 0x77, 0x88, 1);
 	ike(1.0, A_CLIENT, 500, A_GW, 500, 35, 0, 0x77, 0x88, 2);
 	is_int(run(), 0, "auth: two different message ids are not a retransmission");
+
+	/* IKEv1: the encrypted Main Mode messages (5 and 6) have no response flag. */
+	reset();
+	for (int i = 0; i < 3; i++) {
+		struct tl_packet *p = ike(i * 1.0, A_CLIENT, 500, A_GW, 500, 2, 0, 0x77, 0x88, 0);
+		p->f.ike_version = 1;
+		p->f.ike_initiator = 0;
+		p->f.ike_encrypted = 1;
+	}
+	run();
+	const struct triage_finding *f = first("ike-auth-unanswered");
+	ok(f && strstr(f->title, "IKEv1 encrypted Main Mode") && strstr(f->title, "3 times"),
+	   "auth: IKEv1 encrypted Main Mode sent three times, unanswered: a finding");
+	struct tl_packet *back = ike(2.5, A_GW, 500, A_CLIENT, 500, 2, 0, 0x77, 0x88, 0);
+	back->f.ike_version = 1;
+	back->f.ike_initiator = 0;
+	back->f.ike_encrypted = 1;
+	run();
+	is_int(named("ike-auth-unanswered"), 0, "auth: IKEv1 answered by the responder's encrypted message: no finding");
 }
 
 static void test_esp_one_way(void)
