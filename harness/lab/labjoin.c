@@ -89,11 +89,17 @@ int labjoin_netns(struct labjoin *j, int fd_in_init, char *err, size_t errlen)
 
 pid_t labjoin_fork(struct labjoin *j, char *err, size_t errlen)
 {
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	pid_t pid;
 
-	/* The PID namespace applies to children only: this process stays where it is. */
-	if (setns(j->pidns, CLONE_NEWPID) < 0) {
+	/*
+	** The PID namespace applies to children only: this process stays where
+	** it is, and its later children (a sanitizer's tracer) go back to its own.
+	*/
+	if (own < 0 || setns(j->pidns, CLONE_NEWPID) < 0) {
 		snprintf(err, errlen, "entering the lab's PID namespace: %s", strerror(errno));
+		if (own >= 0)
+			close(own);
 		return -1;
 	}
 	fflush(stdout);
@@ -101,6 +107,9 @@ pid_t labjoin_fork(struct labjoin *j, char *err, size_t errlen)
 	pid = fork();
 	if (pid < 0)
 		snprintf(err, errlen, "fork: %s", strerror(errno));
+	if (pid != 0)
+		setns(own, CLONE_NEWPID);   /* its own active namespace: always allowed */
+	close(own);
 	return pid;
 }
 
