@@ -2,9 +2,9 @@
 # The run's HTML report (results/<run>/index.html), loaded in a real
 # headless Chromium. One host run: a passing userspace NAT-T scenario with
 # a runtime event (the NAT's remap), one built to fail, one scenario error,
-# and one of this test's own that floods more packets than the page draws
-# and names a point "</script><!--<script>" (the embedded data must not end
-# its element). The rendered page must have no JavaScript or console
+# a ping across a bridged link (a broadcast goes to all), and a flood of
+# more packets than the page draws whose point is named
+# "</script><!--<script>" (the embedded data must not end its element). The rendered page must have no JavaScript or console
 # error, one arrow per packet (up to the cap, with a note), the failing
 # point's diagnostic, the NAT rewrite, the nodes as columns, the event, and
 # links to pcaps that exist; its screenshot is not blank and shows the
@@ -30,10 +30,17 @@ for _ = 1, 16 do
 end
 vpnlab.is(lost, 0, "a flood ping </script><!--<script> crosses the NAT")
 EOF
+cat >"$tmp/sc/bridged.lua" <<'EOF'
+-- Three members on one link (a bridge): a broadcast goes to all of them.
+local net = vpnlab.start("two-clients-nat")
+local r = net.nodes.client:exec{ "ping", "-c", "1", "-W", "2", net.nodes.client2:addr("lan") }
+vpnlab.is(r.status, 0, "client pings client2 across the bridged LAN")
+EOF
 scenarios=(
 	scenarios/dataplane/nat-rebind-libipsec.lua
 	tests/scenarios/fail/home-nat-wrong.lua
 	tests/scenarios/errors/runtime.lua
+	"$tmp/sc/bridged.lua"
 	"$tmp/sc/flood.lua"
 )
 "$VPNLAB" run --backend host --results "$tmp/r" "${scenarios[@]}" >"$tmp/run.tap" 2>"$tmp/run.err"
@@ -87,7 +94,8 @@ for f in "${scenarios[@]}"; do
 done
 got=$(arrows good | tr '\n' ' ')
 is "$got" "$want" "one arrow per packet in each scenario's ladder (at most 5000)"
-like "$want" '^[1-9][0-9]* [1-9][0-9]* 0 5000 $' "the timelines behind it: packets, packets, none (erred), more than the cap"
+like "$want" '^[1-9][0-9]* [1-9][0-9]* 0 [1-9][0-9]* 5000 $' \
+	"the timelines behind it: packets, packets, none (erred), packets, more than the cap"
 like "$(cat "$tmp/good.dom")" 'The ladder shows the first 5000 of [0-9]+ packets' "the cut timeline says so"
 
 dom=$(cat "$tmp/good.dom")
@@ -104,6 +112,14 @@ like "$dom" 'NAT 192\.168\.1\.2:4500 -&gt; 203\.0\.113\.1:400[0-9][0-9]' "the re
 like "$dom" 'event at 0\.[0-9]+ s: home:remap' "the runtime event is a marker"
 like "$dom" 'a flood ping &lt;/script&gt;&lt;!--&lt;script&gt; crosses the NAT' \
 	"a point named </script><!--<script> is shown as text (the data did not end its element)"
+broadcast=$(python3 - "$tmp/good.dom" <<'EOF'
+import re, sys
+section = open(sys.argv[1], encoding="utf-8").read().split('<section class="scenario')[4]
+for g in re.findall(r'<g class="pkt [^"]*"(.*?)</g>', section):
+    print(len(re.findall(r'<line class="arrow"', g)), end=" ")
+EOF
+)
+like "$broadcast" '^2 1 1 1 $' "a bridged link: the broadcast is one packet with an arrow to each other member"
 pcap=$(grep -o 'href="scenarios_dataplane_nat-rebind-libipsec/wan.pcap"' "$tmp/good.dom" | head -1)
 ok "$([ -n "$pcap" ] && [ -s "$run/scenarios_dataplane_nat-rebind-libipsec/wan.pcap" ]; echo $?)" \
 	"the pcap links are relative and name files that exist"
