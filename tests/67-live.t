@@ -207,6 +207,24 @@ wait "$cap"
 is "$?" 0 "capture stopped by SIGTERM: exit status 0"
 like "$(cat "$tmp/cap3.err")" "vpnlab: [0-9]+ frames?$" "... saying how many frames it saw"
 
+# A segment of three members is watched on its bridge: traffic between two
+# clients, which no router end of a veth would see.
+"$VPNLAB" up --name seg --results "$results" topologies/two-clients-nat.lua >/dev/null 2>&1
+is "$?" 0 "up topologies/two-clients-nat.lua (lan: a segment of three)"
+"$VPNLAB" capture seg lan >"$tmp/seg.out" 2>"$tmp/seg.err" &
+cap=$!
+until_true 10 capture_ready "$tmp/seg.err"
+"$VPNLAB" exec seg client2 -- ping -c 2 -i 0.2 -W 2 192.168.1.2 >/dev/null 2>&1
+ping_rc=$?
+kill -TERM "$cap"
+wait "$cap"
+is "$ping_rc/$?" "0/0" "client2 pings client across the segment; the capture stops on SIGTERM"
+like "$(cat "$tmp/seg.err")" "capturing link lan \(its bridge\)" "capture of a segment: on its bridge"
+is "$(grep -c 'lan 192\.168\.1\.3 > 192\.168\.1\.2 icmp type 8' "$tmp/seg.out")" 2 \
+	"capture of a segment: the echo requests between two clients" "$(cat "$tmp/seg.out")"
+"$VPNLAB" down seg >/dev/null 2>&1
+is "$?" 0 "down seg"
+
 out=$("$VPNLAB" capture home nosuch 2>&1)
 is "$?" 2 "capture of a link that does not exist: exit status 2"
 like "$out" "has no link 'nosuch' \(its links: lan wan\)" "... naming the lab's links"
