@@ -324,6 +324,12 @@ ok $? "... no registry entry, no holder left" "$(ls "$VPNLAB_LABS" 2>&1)"
 [ -z "$(pgrep -f 'sleep 60')" ]
 ok $? "the slow scenario's sleeps are gone" "$(pgrep -af 'sleep 60')"
 
+out=$("$VPNLAB" up --timeout 1 --results "$results" tests/scenarios/live/slow.lua 2>&1)
+is "$?" 2 "up --timeout 1 of a scenario slower than that: exit status 2"
+like "$out" "tests/scenarios/live/slow\.lua:4: time limit of 1 s reached" "... saying where the time ran out"
+until_true 10 slow_left
+ok $? "... no registry entry, no holder left" "$(ls "$VPNLAB_LABS" 2>&1)"
+
 out=$("$VPNLAB" up 2>&1)
 is "$?" 2 "up without a file: exit status 2"
 out=$("$VPNLAB" up --results "$results" no/such/file.lua 2>&1)
@@ -335,6 +341,12 @@ out=$("$VPNLAB" down 2>&1)
 is "$?" 2 "down without a lab: exit status 2"
 out=$("$VPNLAB" capture x y --count 0 2>&1)
 is "$?" 2 "capture --count 0: exit status 2"
+"$VPNLAB" exec onlylab >/dev/null 2>&1
+is "$?" 2 "exec without a node and a command: exit status 2"
+"$VPNLAB" shell onlylab >/dev/null 2>&1
+is "$?" 2 "shell without a node: exit status 2"
+"$VPNLAB" ls extra >/dev/null 2>&1
+is "$?" 2 "ls with an argument: exit status 2"
 
 # ---- under vpnlab run -------------------------------------------------------------------
 "$VPNLAB" run --backend host --results "$tmp/run" tests/scenarios/live/tunnel.lua >"$tmp/run.out" 2>/dev/null
