@@ -2,7 +2,7 @@
 # vpnlab timeline: the ladder as text. Over a host run of a NAT-T scenario
 # with a runtime event and a scenario with ICMP and events: one line per
 # packet and per event, node names from lab.json (sender -> receiver),
-# IKE/ESP described, a run folder scenario by scenario under headings; a
+# IKE/ESP described, NAT rewrites marked, a run folder scenario by scenario under headings; a
 # pcap from that run decoded alike (names from the lab.json beside it,
 # addresses without one); colour with --color=always and on a terminal,
 # none when piped or with --color=never. Bad inputs exit 2 with a clear
@@ -57,6 +57,11 @@ like "$out" '^ +0\.[0-9]{3}  lan +client -> home +IKE_SA_INIT req 500->500' "sen
 like "$out" 'wan +home -> gateway +IKE_AUTH req 4500->4500' "the NAT's side of the same flow"
 like "$out" 'wan +gateway -> home +ESP-in-UDP spi 0x[0-9a-f]{8} 4500' "ESP-in-UDP with its SPI and port"
 like "$out" 'wan +home -> gateway +ESP-in-UDP spi 0x[0-9a-f]{8} 40[0-9]{3}->4500' "the remapped port after the event"
+like "$out" 'wan +home -> gateway +IKE_SA_INIT req 500->500  NAT 192\.168\.1\.2:500 -> 203\.0\.113\.1:500' \
+	"the NAT's rewrite: the packet after the router says what changed"
+like "$out" 'lan +home -> client +IKE_SA_INIT resp 500->500  NAT 203\.0\.113\.1:500 -> 192\.168\.1\.2:500' \
+	"... on the way back too"
+ok "$(! grep -q 'lan +client -> home .*NAT' "$tmp/sc.out"; echo $?)" "... and only after the router, not before it"
 like "$out" '--- event: home:remap' "the runtime event"
 like "$out" 'home -> gateway +ICMP dest-unreach' "ICMP by name"
 is "$(grep -c $'\033' "$tmp/sc.out")" 0 "no colour when piped"

@@ -9,17 +9,16 @@
 */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli/commands.h"
+#include "report/flowtext.h"
 #include "wire/pcapfile.h"
 #include "wire/timeline.h"
 
@@ -130,231 +129,11 @@ static json_t *load_lab(const char *dir)
 	return lab;
 }
 
-/* ---- what a packet is ---------------------------------------------------- */
-
-struct tl_text {
-	char buf[512];
-	size_t pos;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void add(struct tl_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->pos >= sizeof(t->buf) - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->pos, sizeof(t->buf) - t->pos, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		t->pos += (size_t)n < sizeof(t->buf) - t->pos ? (size_t)n : sizeof(t->buf) - 1 - t->pos;
-}
-
+/* A field's string, "" when absent. */
 static const char *sget(json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-/* A number or a string field as text ("" when absent). */
-static const char *vtext(json_t *v, char *buf, size_t len)
-{
-	if (json_is_integer(v))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	else if (json_is_string(v))
-		snprintf(buf, len, "%s", json_string_value(v));
-	else
-		buf[0] = '\0';
-	return buf;
-}
-
-static void add_ports(struct tl_text *t, json_t *p)
-{
-	json_t *s = json_object_get(p, "sport"), *d = json_object_get(p, "dport");
-
-	if (!json_is_integer(s) || !json_is_integer(d))
-		return;
-	if (json_integer_value(s) == json_integer_value(d))
-		add(t, " %lld", (long long)json_integer_value(s));
-	else
-		add(t, " %lld->%lld", (long long)json_integer_value(s), (long long)json_integer_value(d));
-}
-
-/* Notifies in nearly every IKE_SA_INIT: naming them would hide the ones that tell something. */
-static int routine_notify(const char *name)
-{
-	static const char *const routine[] = {
-		"NAT_DETECTION_SOURCE_IP", "NAT_DETECTION_DESTINATION_IP", "IKEV2_FRAGMENTATION_SUPPORTED",
-		"SIGNATURE_HASH_ALGORITHMS", "MULTIPLE_AUTH_SUPPORTED", "REDIRECT_SUPPORTED",
-		"CHILDLESS_IKEV2_SUPPORTED", "ESP_TFC_PADDING_NOT_SUPPORTED", "NON_FIRST_FRAGMENTS_ALSO",
-	};
-	for (size_t i = 0; i < sizeof(routine) / sizeof(routine[0]); i++)
-		if (!strcmp(name, routine[i]))
-			return 1;
-	return 0;
-}
-
-static void describe_ike(struct tl_text *t, json_t *p)
-{
-	json_t *ike = json_object_get(p, "ike"), *frag = json_object_get(p, "ike_frag"), *v;
-	char a[32], b[32];
-	size_t i;
-
-	add(t, "%s %s %s->%s", json_is_string(json_object_get(ike, "exchange")) ? sget(ike, "exchange") : "IKE",
-	    json_is_true(json_object_get(ike, "response")) ? "resp" : "req",
-	    vtext(json_object_get(p, "sport"), a, sizeof(a)), vtext(json_object_get(p, "dport"), b, sizeof(b)));
-	if (json_array_size(frag) == 2)
-		add(t, " frag %s/%s", vtext(json_array_get(frag, 0), a, sizeof(a)),
-		    vtext(json_array_get(frag, 1), b, sizeof(b)));
-	json_array_foreach(json_object_get(p, "ike_notify"), i, v)
-		if (!routine_notify(vtext(v, a, sizeof(a))))
-			add(t, " N(%s)", a);
-}
-
-static void describe_l2tp(struct tl_text *t, json_t *p)
-{
-	json_t *l2 = json_object_get(p, "l2tp"), *ppp = json_object_get(p, "ppp");
-	char a[32];
-
-	if (json_is_true(json_object_get(l2, "control")))
-		add(t, "L2TP %s", vtext(json_object_get(l2, "type"), a, sizeof(a)));
-	else
-		add(t, "L2TP data");
-	if (json_is_object(ppp)) {
-		add(t, " PPP %s", vtext(json_object_get(ppp, "protocol"), a, sizeof(a)));
-		if (json_object_get(ppp, "code"))
-			add(t, " %s", vtext(json_object_get(ppp, "code"), a, sizeof(a)));
-	}
-}
-
-static const char *icmp_name(json_t *type)
-{
-	switch (json_is_integer(type) ? json_integer_value(type) : -1) {
-	case 0: return "echo-reply";
-	case 3: return "dest-unreach";
-	case 8: return "echo-request";
-	case 11: return "time-exceeded";
-	default: return NULL;
-	}
-}
-
-/* The ladder's words: "IKE_SA_INIT req 500->500", "ESP-in-UDP spi 0x.. 4500", "L2TP SCCRQ". */
-static void describe(struct tl_text *t, json_t *p)
-{
-	const char *cls = sget(p, "class");
-	json_t *inner = json_object_get(p, "inner");
-	char a[32];
-
-	if (!strcmp(cls, "ike")) {
-		describe_ike(t, p);
-	} else if (!strcmp(cls, "esp-udp")) {
-		add(t, "ESP-in-UDP spi %s", sget(json_object_get(p, "esp"), "spi"));
-		add_ports(t, p);
-	} else if (!strcmp(cls, "esp") || !strcmp(cls, "ah")) {
-		add(t, "%s spi %s", !strcmp(cls, "esp") ? "ESP" : "AH", sget(json_object_get(p, cls), "spi"));
-	} else if (!strcmp(cls, "keepalive")) {
-		add(t, "keepalive");
-	} else if (!strcmp(cls, "l2tp")) {
-		describe_l2tp(t, p);
-	} else if (!strcmp(cls, "icmp")) {
-		const char *name = icmp_name(json_object_get(p, "icmp_type"));
-		add(t, "ICMP %s%s", name ? "" : "type ", name ? name : vtext(json_object_get(p, "icmp_type"), a, sizeof(a)));
-	} else if (!strcmp(cls, "udp") || !strcmp(cls, "tcp")) {
-		add(t, "%s", !strcmp(cls, "udp") ? "UDP" : "TCP");
-		add_ports(t, p);
-	} else if (!strcmp(cls, "fragment")) {
-		add(t, "IP fragment offset %s", vtext(json_object_get(p, "offset"), a, sizeof(a)));
-	} else if (!strcmp(cls, "non-ip")) {
-		add(t, "non-IP");
-	} else {
-		add(t, "%s", *cls ? cls : "?");
-		if (json_object_get(p, "proto"))
-			add(t, " proto %s", vtext(json_object_get(p, "proto"), a, sizeof(a)));
-	}
-	if (json_is_string(json_object_get(p, "problem")))
-		add(t, ": %s", sget(p, "problem"));
-	if (!strcmp(sget(inner, "state"), "decrypted")) {
-		add(t, " [");
-		describe(t, inner);
-		add(t, "]");
-	} else if (json_is_object(inner) && strcmp(sget(inner, "state"), "no key") != 0) {
-		add(t, " [%s]", sget(inner, "state"));
-	}
-}
-
-/* ---- who sent it to whom ------------------------------------------------ */
-
-/* The node owning mac (or, when mac is NULL, address ip on link), or NULL. */
-static const char *node_by(json_t *lab, const char *link, const char *mac, const char *ip)
-{
-	size_t i, j, k;
-	json_t *n, *ifc, *a;
-
-	json_array_foreach(json_object_get(lab, "nodes"), i, n) {
-		json_array_foreach(json_object_get(n, "interfaces"), j, ifc) {
-			if (mac != NULL && strcasecmp(sget(ifc, "mac"), mac) == 0)
-				return sget(n, "name");
-			if (mac != NULL || (link != NULL && strcmp(sget(ifc, "link"), link) != 0))
-				continue;
-			json_array_foreach(json_object_get(ifc, "addresses"), k, a) {
-				const char *s = json_string_value(a), *slash = s ? strchr(s, '/') : NULL;
-				size_t len = slash ? (size_t)(slash - s) : s ? strlen(s) : 0;
-				if (s && *ip && strlen(ip) == len && strncmp(s, ip, len) == 0)
-					return sget(n, "name");
-			}
-		}
-	}
-	return NULL;
-}
-
-/* The other member of a two-member link, or NULL. */
-static const char *other_member(json_t *lab, const char *link, const char *node)
-{
-	size_t i;
-	json_t *l;
-
-	json_array_foreach(json_object_get(lab, "links"), i, l) {
-		json_t *m = json_object_get(l, "members");
-		if (strcmp(sget(l, "name"), link) != 0 || json_array_size(m) != 2)
-			continue;
-		const char *a = json_string_value(json_array_get(m, 0)), *b = json_string_value(json_array_get(m, 1));
-		if (a && b)
-			return !strcmp(a, node) ? b : !strcmp(b, node) ? a : NULL;
-	}
-	return NULL;
-}
-
-static int group_mac(const char *mac)
-{
-	return *mac && (strtoul((char[3]){ mac[0], mac[1] ? mac[1] : '0', 0 }, NULL, 16) & 1);
-}
-
-/* "client -> home", "home -> (all)", or the addresses when no lab says who they are. */
-static void endpoints(const struct tl_print *pr, json_t *p, char *out, size_t len)
-{
-	const char *link = sget(p, "link"), *src = sget(p, "src"), *dst = sget(p, "dst");
-	const char *esrc = sget(p, "eth_src"), *edst = sget(p, "eth_dst");
-	const char *from = NULL, *to = NULL;
-
-	if (pr->lab != NULL) {
-		from = *esrc ? node_by(pr->lab, link, esrc, NULL) : NULL;
-		if (from == NULL && *src)
-			from = node_by(pr->lab, link, NULL, src);
-		if (*edst && group_mac(edst))
-			to = "(all)";
-		if (to == NULL && *edst)
-			to = node_by(pr->lab, link, edst, NULL);
-		if (to == NULL && *dst)
-			to = node_by(pr->lab, link, NULL, dst);
-		if (to == NULL && from != NULL)
-			to = other_member(pr->lab, link, from);
-		if (from == NULL && to != NULL && strcmp(to, "(all)") != 0)
-			from = other_member(pr->lab, link, to);
-	}
-	snprintf(out, len, "%s -> %s", from ? from : *src ? src : *esrc ? esrc : "?",
-	         to ? to : *dst ? dst : *edst ? edst : "?");
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
 }
 
 /* ---- printing ------------------------------------------------------------- */
@@ -375,21 +154,23 @@ static void print_line(const struct tl_print *pr, json_t *p, int linkw)
 {
 	json_t *t = json_object_get(p, "t");
 	double secs = json_is_number(t) ? json_number_value(t) : 0;
-	const char *sgr;
-	char ends[160];
-	struct tl_text d = { "", 0 };
+	const char *sgr, *nat = sget(p, "nat");
+	char ends[160], what[512];
 
 	if (json_object_get(p, "event") != NULL) {
 		fprintf(pr->out, "%s%9.3f  --- event: %s%s\n", pr->color ? "\033[1;31m" : "", secs,
 		        sget(p, "event"), pr->color ? "\033[0m" : "");
 		return;
 	}
-	endpoints(pr, p, ends, sizeof(ends));
-	describe(&d, p);
+	snprintf(ends, sizeof(ends), "%s -> %s", sget(p, "sender"), sget(p, "receiver"));
+	flowtext_describe(p, what, sizeof(what));
 	/* Colour goes round the description only, so the columns stay aligned. */
 	sgr = pr->color ? class_colour(sget(p, "class")) : NULL;
-	fprintf(pr->out, "%9.3f  %-*s  %-24s  %s%s%s%s%s\n", secs, linkw, sget(p, "link"), ends,
-	        sgr ? "\033[" : "", sgr ? sgr : "", sgr ? "m" : "", d.buf, sgr ? "\033[0m" : "");
+	fprintf(pr->out, "%9.3f  %-*s  %-24s  %s%s%s%s%s", secs, linkw, sget(p, "link"), ends,
+	        sgr ? "\033[" : "", sgr ? sgr : "", sgr ? "m" : "", what, sgr ? "\033[0m" : "");
+	if (*nat)
+		fprintf(pr->out, "  %s%s%s", pr->color ? "\033[1;33m" : "", nat, pr->color ? "\033[0m" : "");
+	fputc('\n', pr->out);
 }
 
 /* The objects of one timeline, link names padded to the longest. */
@@ -404,6 +185,7 @@ static void print_all(const struct tl_print *pr, json_t *all)
 		if (n > (size_t)linkw && n < 32)
 			linkw = (int)n;
 	}
+	flowtext_annotate(all, pr->lab);
 	json_array_foreach(all, i, p)
 		print_line(pr, p, linkw);
 }
