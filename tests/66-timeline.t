@@ -2,8 +2,8 @@
 # vpnlab timeline: the ladder as text. Over a host run of a NAT-T scenario
 # with a runtime event and a scenario with ICMP and events: one line per
 # packet and per event, node names from lab.json (sender -> receiver),
-# IKE/ESP described, NAT rewrites marked, a run folder scenario by scenario under headings; a
-# pcap from that run decoded alike (names from the lab.json beside it,
+# IKE/ESP described, NAT rewrites marked, a run folder scenario by
+# scenario under headings; a pcap from that run decoded alike (names from the lab.json beside it,
 # addresses without one); colour with --color=always and on a terminal,
 # none when piped or with --color=never. Bad inputs exit 2 with a clear
 # message: a missing path, a folder with no timeline, a malformed line

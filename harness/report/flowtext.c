@@ -10,13 +10,14 @@
 #include <string.h>
 #include <strings.h>
 
-struct tl_text {
+/* A label being built; add() truncates at the end of buf. */
+struct label {
 	char buf[512];
 	size_t pos;
 };
 
 __attribute__((format(printf, 2, 3)))
-static void add(struct tl_text *t, const char *fmt, ...)
+static void add(struct label *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -48,7 +49,7 @@ static const char *vtext(json_t *v, char *buf, size_t len)
 	return buf;
 }
 
-static void add_ports(struct tl_text *t, json_t *p)
+static void add_ports(struct label *t, json_t *p)
 {
 	json_t *s = json_object_get(p, "sport"), *d = json_object_get(p, "dport");
 
@@ -74,7 +75,7 @@ static int routine_notify(const char *name)
 	return 0;
 }
 
-static void describe_ike(struct tl_text *t, json_t *p)
+static void describe_ike(struct label *t, json_t *p)
 {
 	json_t *ike = json_object_get(p, "ike"), *frag = json_object_get(p, "ike_frag"), *v;
 	char a[32], b[32];
@@ -91,7 +92,7 @@ static void describe_ike(struct tl_text *t, json_t *p)
 			add(t, " N(%s)", a);
 }
 
-static void describe_l2tp(struct tl_text *t, json_t *p)
+static void describe_l2tp(struct label *t, json_t *p)
 {
 	json_t *l2 = json_object_get(p, "l2tp"), *ppp = json_object_get(p, "ppp");
 	char a[32];
@@ -118,7 +119,7 @@ static const char *icmp_name(json_t *type)
 	}
 }
 
-static void describe(struct tl_text *t, json_t *p)
+static void describe(struct label *t, json_t *p)
 {
 	const char *cls = sget(p, "class");
 	json_t *inner = json_object_get(p, "inner");
@@ -334,7 +335,7 @@ static void mark_nat(json_t *lab, json_t *all)
 
 void flowtext_describe(json_t *pkt, char *buf, size_t len)
 {
-	struct tl_text t = { "", 0 };
+	struct label t = { "", 0 };
 
 	describe(&t, pkt);
 	snprintf(buf, len, "%s", t.buf);
