@@ -39,6 +39,7 @@ struct decode_state {
 	double t0;
 };
 
+/* 0 to decode, 1 when help was asked for (printed), -1 on a usage error (said). */
 static int parse_args(int argc, char **argv, struct decode_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -49,7 +50,7 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 			o->link = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			printf("%s\n", DECODE_USAGE);
-			exit(0);
+			return 1;
 		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') || o->path != NULL) {
 			fprintf(stderr, "vpnlab decode: unexpected argument '%s'\n%s\n", argv[i], DECODE_USAGE);
 			return -1;
@@ -153,8 +154,9 @@ int cmd_decode(int argc, char **argv)
 	static char outbuf[1 << 20];
 	int rc;
 
-	if (parse_args(argc, argv, &o) < 0)
-		return 2;
+	rc = parse_args(argc, argv, &o);
+	if (rc != 0)
+		return rc < 0 ? 2 : 0;
 	memset(&st, 0, sizeof st);
 	st.o = &o;
 	esp_keyring_init(&st.keys);
