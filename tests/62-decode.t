@@ -10,6 +10,10 @@
 #     (editcap -C 14 -T rawip / rawip4), big-endian classic pcap, stdin, and
 #     Linux cooked v1/v2 captured by tcpdump -i any between two namespaces;
 #     mergecap puts Ethernet and cooked v1 in one pcapng of two interfaces.
+# (d) --esp-sa: a real VM run's wan.pcap with its wireshark/esp_sa
+#     (tests/decode/) decodes to that run's timeline objects, the ESP
+#     decrypted; a wrong key (BUILT TO FAIL) is undecryptable; a bad line is
+#     an error naming it.
 # (c) Failure modes: truncated (frames before the cut, then the error, 2),
 #     a text file, an empty file, a missing file, usage, an unsupported
 #     link type (frames shown as non-ip, said once, 0); and the comparison
@@ -225,6 +229,33 @@ EOF
 [ $rc -eq 0 ] && [ ! -s "$tmp/merged.why" ] && [ "$(capinfos -E "$tmp/merged.pcapng" 2>/dev/null | grep -c 'Per packet')" = 1 ]
 ok $? "pcapng of two interfaces (mergecap: Ethernet + cooked v1): each frame decoded by its interface's link type, links merged:IF" \
 	"exit $rc" "$(cat "$tmp/merged.why")" "$(cat "$tmp/merged.err")" "$(cut -c1-200 "$tmp/merged.json" | head -n 3)"
+
+# ---- (d) --esp-sa: a real capture with its keys (tests/decode/README) -----------------
+
+fx=tests/decode/ports-03
+"$VPNLAB" decode --json --esp-sa "$fx-esp_sa" --link wan "$fx-wan.pcap" >"$tmp/esp.json" 2>"$tmp/esp.err"
+rc=$?
+why=$(same_facts "$fx-wan.timeline.jsonl" wan "$tmp/esp.json" 2>&1)
+[ $rc -eq 0 ] && [ -z "$why" ] && [ "$(grep -c '"inner":{"state":"decrypted","next_header":4,"class":"icmp"' "$tmp/esp.json")" = 6 ]
+ok $? "--esp-sa (the run's wireshark/esp_sa): the six pings' ESP decrypted, the run's timeline objects exactly" \
+	"exit $rc" "$why" "$(cat "$tmp/esp.err")"
+"$VPNLAB" decode --json --link wan "$fx-wan.pcap" >"$tmp/nokey.json"
+[ "$(grep -c '"inner":{"state":"no key"}' "$tmp/nokey.json")" = 6 ] && ! grep -q decrypted "$tmp/nokey.json"
+ok $? "without --esp-sa: the same ESP is 'no key'"
+# BUILT TO FAIL: one SA's integrity key changed by a digit; its packets fail the ICV, the other SA's decrypt.
+sed '1s/\(.*"0x\)\(.\)\([0-9a-f]*"\)$/\1f\3/' "$fx-esp_sa" >"$tmp/wrong_sa"
+"$VPNLAB" decode --json --esp-sa "$tmp/wrong_sa" "$fx-wan.pcap" >"$tmp/wrong.json"
+spi1=$(sed -n '1s/^"IPv4","\*","\*","0x\([0-9a-f]*\)".*/\1/p' "$fx-esp_sa")
+[ "$(cmp -s "$tmp/wrong_sa" "$fx-esp_sa"; echo $?)" = 1 ] &&
+	[ "$(grep "\"spi\":\"0x$spi1\"" "$tmp/wrong.json" | grep -c '"state":"undecryptable (ICV mismatch')" = 3 ] &&
+	[ "$(grep -c '"state":"decrypted"' "$tmp/wrong.json")" = 3 ]
+ok $? "built to fail: a wrong integrity key makes its SA's 3 packets undecryptable (ICV mismatch), the other SA's 3 still decrypt" \
+	"$(grep -o '"spi":"[^"]*"\|"state":"[^"]*"' "$tmp/wrong.json" | paste - - | sort | uniq -c)"
+{ head -n 1 "$fx-esp_sa"; printf '"IPv4","*","*","0x1234","3DES-CBC [RFC2451]","0x00","NULL",""\n'; } >"$tmp/bad_sa"
+"$VPNLAB" decode --esp-sa "$tmp/bad_sa" "$fx-wan.pcap" >"$tmp/badsa.out" 2>"$tmp/badsa.err"
+rc=$?
+[ $rc -eq 2 ] && [ ! -s "$tmp/badsa.out" ] && grep -q "bad_sa: line 2: unsupported encryption '3DES-CBC \[RFC2451\]'" "$tmp/badsa.err"
+ok $? "--esp-sa with an algorithm vpnlab does not decrypt: 'line 2: unsupported encryption', exit 2" "exit $rc" "$(cat "$tmp/badsa.err")"
 
 # ---- (c) failure modes --------------------------------------------------------------
 

@@ -6,24 +6,30 @@
 ** timeline writers a run uses, so --json prints exactly the objects a
 ** run's timeline.jsonl holds for that link.
 **
+** With --esp-sa, Wireshark's esp_sa table gives the SAs, and ESP packets
+** show what they carried, as in a run that knew the keys.
+**
 ** Exit status: 0; 2 for usage, a file that cannot be read or is not a
 ** capture, and a truncated or corrupt file (after the frames before the cut).
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "wire/dissect.h"
+#include "wire/espsa.h"
 #include "wire/inner.h"
 #include "wire/pcapfile.h"
 #include "wire/timeline.h"
 
-#define DECODE_USAGE "usage: vpnlab decode FILE [--json] [--link NAME]   (FILE: pcap or pcapng, - for stdin)"
+#define DECODE_USAGE "usage: vpnlab decode FILE [--json] [--link NAME] [--esp-sa ESP_SA]   (FILE: pcap or pcapng, - for stdin)"
 
 struct decode_opts {
 	const char *path;
 	const char *link;        /* the name instead of the file's stem */
+	const char *esp_sa;      /* Wireshark's esp_sa file: the keys of the capture's ESP */
 	int json;
 };
 
@@ -33,7 +39,7 @@ struct decode_state {
 	char **names;            /* one per interface seen so far */
 	size_t nnames;
 	int several;             /* the file declares more than one interface */
-	struct esp_keyring keys; /* empty: ESP is "no key", as in a run that learned none */
+	struct esp_keyring keys; /* --esp-sa's SAs; without, ESP is "no key" as in a run that learned none */
 	int warned[8];           /* link types already reported unsupported */
 	size_t nwarned;
 	double t0;
@@ -48,6 +54,8 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 			o->json = 1;
 		} else if (strcmp(argv[i], "--link") == 0 && i + 1 < argc && argv[i + 1][0]) {
 			o->link = argv[++i];
+		} else if (strcmp(argv[i], "--esp-sa") == 0 && i + 1 < argc && argv[i + 1][0]) {
+			o->esp_sa = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			printf("%s\n", DECODE_USAGE);
 			return 1;
@@ -147,6 +155,26 @@ static int decode_file(struct decode_state *st)
 	return 0;
 }
 
+/* The SAs of an esp_sa file; 0, or 2 (said). */
+static int read_keys(struct esp_keyring *kr, const char *path)
+{
+	char err[256];
+	FILE *f = fopen(path, "re");
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "vpnlab decode: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	rc = espsa_read_wireshark(f, kr, err, sizeof err);
+	fclose(f);
+	if (rc < 0) {
+		fprintf(stderr, "vpnlab decode: %s: %s\n", path, err);
+		return 2;
+	}
+	return 0;
+}
+
 int cmd_decode(int argc, char **argv)
 {
 	struct decode_opts o;
@@ -166,7 +194,9 @@ int cmd_decode(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	rc = decode_file(&st);
+	rc = o.esp_sa ? read_keys(&st.keys, o.esp_sa) : 0;
+	if (rc == 0)
+		rc = decode_file(&st);
 	pcapfile_free_names(st.names, st.nnames);
 	esp_keyring_free(&st.keys);
 	free(st.stem);
