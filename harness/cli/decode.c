@@ -24,7 +24,8 @@
 #include "wire/pcapfile.h"
 #include "wire/timeline.h"
 
-#define DECODE_USAGE "usage: vpnlab decode FILE [--json] [--link NAME] [--esp-sa ESP_SA]   (FILE: pcap or pcapng, - for stdin)"
+#define DECODE_USAGE \
+	"usage: vpnlab decode FILE [--json] [--link NAME] [--esp-sa ESP_SA]   (FILE: pcap or pcapng, - for stdin)"
 
 struct decode_opts {
 	const char *path;
@@ -60,7 +61,8 @@ static int parse_args(int argc, char **argv, struct decode_opts *o)
 			printf("%s\n", DECODE_USAGE);
 			return 1;
 		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') || o->path != NULL) {
-			fprintf(stderr, "vpnlab decode: unexpected argument '%s'\n%s\n", argv[i], DECODE_USAGE);
+			fprintf(stderr, "vpnlab decode: unexpected argument '%s'\n%s\n", argv[i],
+			        DECODE_USAGE);
 			return -1;
 		} else {
 			o->path = argv[i];
@@ -99,8 +101,8 @@ static void warn_linktype(struct decode_state *st, int linktype, const char *nam
 			return;
 	if (st->nwarned < sizeof st->warned / sizeof st->warned[0])
 		st->warned[st->nwarned++] = linktype;
-	fprintf(stderr, "vpnlab decode: %s: link type %d (%s) is not supported: its frames are shown as non-ip\n",
-	        st->o->path, linktype, name);
+	fprintf(stderr, "vpnlab decode: %s: link type %d (%s) is not supported: "
+	        "its frames are shown as non-ip\n", st->o->path, linktype, name);
 }
 
 static void print_frame(struct decode_state *st, const struct pcap_frame *fr, const struct pcap_iface *iface)

@@ -740,7 +740,8 @@ static enum pkt_class decode_sll2(struct cursor *c, struct pkt_facts *out)
 	uint16_t type;
 	uint8_t alen;
 
-	if (!need(c, 20, out, "Linux cooked v2 header truncated", "frame shorter than a Linux cooked v2 header"))
+	if (!need(c, 20, out, "Linux cooked v2 header truncated",
+	          "frame shorter than a Linux cooked v2 header"))
 		return out->cls;
 	type = cur_be16(c);
 	cur_skip(c, 9);                 /* reserved, interface index, ARPHRD type, packet type */

@@ -164,7 +164,8 @@ static int parse_line(char *line, struct esp_sa *sa, char *why, size_t whylen)
 	sa->spi = (uint32_t)spi;
 	if (parse_encr(f[4], f[5], sa, why, whylen) < 0 || parse_integ(f[6], f[7], sa, why, whylen) < 0)
 		return -1;
-	if (sa->integ == ESP_INTEG_NONE && sa->encr != ESP_ENCR_AES_GCM16_128 && sa->encr != ESP_ENCR_AES_GCM16_256)
+	if (sa->integ == ESP_INTEG_NONE && sa->encr != ESP_ENCR_AES_GCM16_128 &&
+	    sa->encr != ESP_ENCR_AES_GCM16_256)
 		return errf(why, whylen, "no authentication: only AES-GCM goes without");
 	return 0;
 }

@@ -12,6 +12,11 @@
 ** each other (below its fixed part, not a multiple of 4, trailer copy
 ** differs) is "corrupt block at ...".
 **
+** A pipe or stdin is read to its end before the first frame (decode of
+** a live tcpdump prints when tcpdump stops); a mapped file that another
+** process truncates while it is read would fault (SIGBUS), which a
+** capture a user hands over does not do.
+**
 ** Choices the header leaves open:
 ** - pcapng: interfaces of every section are numbered together, in file
 **   order (pcap_frame.iface indexes pcapfile_ifaces); a packet naming an
@@ -169,7 +174,7 @@ static int open_image(struct pcapfile *pf, char *err, size_t errlen)
 
 	if (pf->size < 4)
 		return errf(err, errlen, "not a pcap or pcapng file (%zu bytes)", pf->size);
-	magic = (uint32_t)pf->img[0] << 24 | (uint32_t)pf->img[1] << 16 | (uint32_t)pf->img[2] << 8 | pf->img[3];
+	magic = __builtin_bswap32(le32_at(pf->img));   /* the first four bytes, as written */
 	switch (magic) {
 	case 0xa1b2c3d4u: case 0xd4c3b2a1u: case 0xa1b23c4du: case 0x4d3cb2a1u:
 		return open_classic(pf, magic, err, errlen);
@@ -353,7 +358,8 @@ static void idb_options(struct pcapfile *pf, size_t at, size_t end, size_t idx)
 			pf->ifaces[idx].name[strnlen(pf->ifaces[idx].name, n)] = '\0';
 		} else if (code == 9 && len >= 1) {
 			uint8_t r = pf->img[body];
-			uint64_t u = r & 0x80 ? ((r & 0x7f) < 64 ? (uint64_t)1 << (r & 0x7f) : 0) : pow10_u64(r);
+			unsigned e = r & 0x7f;
+			uint64_t u = r & 0x80 ? (e < 64 ? (uint64_t)1 << e : 0) : pow10_u64(r);
 
 			if (u != 0)
 				pf->clocks[idx].units = u;
