@@ -1,5 +1,5 @@
 /*
-** decode.c: `vpnlab decode FILE [--json] [--link NAME]`, the dissector over
+** decode.c: `vpnlab decode FILE [--json] [--link NAME] [--esp-sa ESP_SA]`, the dissector over
 ** any pcap or pcapng a user brings. It streams: one frame is read, dissected
 ** and printed before the next (nothing is kept, so a capture of millions
 ** of frames costs no memory), through the same pcapfile_packet and

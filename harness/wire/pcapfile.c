@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -247,21 +248,21 @@ static int load_image(struct pcapfile *pf, const char *path, char *err, size_t e
 	int rc = 0;
 
 	if (fd < 0)
-		return errf(err, errlen, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, "%s", strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		rc = errf(err, errlen, "%s: is a directory", path);
+		rc = errf(err, errlen, "is a directory");
 	} else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		pf->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (pf->map == MAP_FAILED) {
 			pf->map = NULL;
-			rc = errf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = errf(err, errlen, "%s", strerror(errno));
 		} else {
 			madvise(pf->map, (size_t)st.st_size, MADV_SEQUENTIAL);
 			pf->img = pf->map;
 			pf->size = (size_t)st.st_size;
 		}
 	} else if (read_all(fd, &pf->buf, &pf->size) < 0) {
-		rc = errf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = errf(err, errlen, "%s", strerror(errno));
 	} else {
 		pf->img = pf->buf;
 	}
@@ -279,6 +280,10 @@ struct pcapfile *pcapfile_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (load_image(pf, path, err, errlen) < 0 || open_image(pf, err, errlen) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", err ? err : "");
+		errf(err, errlen, "%s: %s", path, why);
 		pcapfile_close(pf);
 		return NULL;
 	}
