@@ -112,12 +112,16 @@ int pcapfile_load(const char *path, struct timeline *tl, char ***names, size_t *
 		if (fr.number == 1)
 			t0 = fr.t;
 		pcapfile_packet(&fr, ifaces[fr.iface].linktype, t0, &none, &pkt);
-		if (timeline_add(tl, &pkt) < 0) {
+		if (timeline_append(tl, &pkt) < 0) {
 			pcapfile_close(pf);
 			return errf(err, errlen, "%s: out of memory at frame %u", path, fr.number);
 		}
 	}
 	*truncated = rc < 0;
+	if (timeline_sort(tl) < 0) {
+		pcapfile_close(pf);
+		return errf(err, errlen, "%s: out of memory", path);
+	}
 	*nlinks = pcapfile_ifaces(pf, &ifaces);
 	stem = pcapfile_stem(path);
 	*names = stem ? pcapfile_link_names(stem, ifaces, *nlinks, *nlinks > 1) : NULL;

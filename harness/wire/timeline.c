@@ -71,6 +71,50 @@ int timeline_add(struct timeline *tl, const struct tl_packet *pkt)
 	return 0;
 }
 
+int timeline_append(struct timeline *tl, const struct tl_packet *pkt)
+{
+	if (tl->n == tl->cap && timeline_grow(tl) < 0)
+		return -1;
+	tl->p[tl->n++] = *pkt;
+	return 0;
+}
+
+/* Stable merge of the sorted runs a[lo, mid) and a[mid, hi) through tmp. */
+static void tl_merge(struct tl_packet *a, struct tl_packet *tmp, size_t lo, size_t mid, size_t hi)
+{
+	size_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi)
+		tmp[k++] = a[j].t < a[i].t ? a[j++] : a[i++];
+	while (i < mid)
+		tmp[k++] = a[i++];
+	while (j < hi)
+		tmp[k++] = a[j++];
+	memcpy(a + lo, tmp + lo, (hi - lo) * sizeof *a);
+}
+
+/* Bottom-up merge sort: O(n log n) moves, where insertion is O(n^2) on a concatenated file. */
+int timeline_sort(struct timeline *tl)
+{
+	struct tl_packet *tmp;
+	size_t i, n = tl->n;
+
+	for (i = 1; i < n && !(tl->p[i].t < tl->p[i - 1].t); i++)
+		;
+	if (i >= n)
+		return 0;               /* already in order: the usual case */
+	tmp = malloc(n * sizeof *tmp);
+	if (tmp == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t width = 1; width < n; width *= 2)
+		for (size_t lo = 0; lo + width < n; lo += 2 * width)
+			tl_merge(tl->p, tmp, lo, lo + width, lo + 2 * width < n ? lo + 2 * width : n);
+	free(tmp);
+	return 0;
+}
+
 static void tl_ip4(uint32_t a, char out[16])
 {
 	snprintf(out, 16, "%u.%u.%u.%u", (unsigned)(a >> 24), (unsigned)(a >> 16) & 0xff,

@@ -30,6 +30,13 @@ void timeline_init(struct timeline *tl);
 void timeline_free(struct timeline *tl);
 /* Insert keeping time order; captures of several links interleave. 0 or -1 (ENOMEM). */
 int timeline_add(struct timeline *tl, const struct tl_packet *pkt);
+/*
+** For many packets that may come out of order (a capture file whose
+** interfaces were concatenated): append each, then sort once, stably (equal
+** times keep their order), instead of timeline_add's insertion. 0 or -1 (ENOMEM).
+*/
+int timeline_append(struct timeline *tl, const struct tl_packet *pkt);
+int timeline_sort(struct timeline *tl);
 /* One JSON object and a newline for pkt, naming its link. */
 /* s as a JSON string (quoted, escaped; invalid UTF-8 becomes U+FFFD). */
 void timeline_json_string(FILE *out, const char *s);

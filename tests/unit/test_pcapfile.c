@@ -516,6 +516,27 @@ static void test_load(void)
 	unlink(path);
 	snprintf(path, sizeof path, "%s/office.pcapng", dir);
 	unlink(path);
+
+	/* Two interfaces concatenated (mergecap -a): the timeline is in time order all the same. */
+	snprintf(path, sizeof path, "%s/cat.pcapng", dir);
+	memset(&m, 0, sizeof m);
+	shb(&m);
+	idb(&m, 1, "a", -1);
+	idb(&m, 1, "b", -1);
+	for (int i = 0; i < 6; i++)
+		epb(&m, i < 3 ? 0 : 1, 1700000000ull * 1000000 + (uint64_t)(i < 3 ? 2 * i : 2 * (i - 3) + 1) * 1000,
+		    frame_b, sizeof frame_b, 5);
+	f = fopen(path, "wb");
+	fwrite(m.b, 1, m.n, f);
+	fclose(f);
+	timeline_init(&tl);
+	pcapfile_load(path, &tl, &names, &n, &trunc, err, sizeof err);
+	ok(tl.n == 6 && tl.p[0].frame == 1 && tl.p[1].frame == 4 && tl.p[2].frame == 2 && tl.p[3].frame == 5 &&
+	   tl.p[4].frame == 3 && tl.p[5].frame == 6 && tl.p[1].link == 1 && tl.p[5].t > 0.0049,
+	   "load concatenated interfaces: frames 1 4 2 5 3 6, in time order");
+	pcapfile_free_names(names, n);
+	timeline_free(&tl);
+	unlink(path);
 	rmdir(dir);
 
 	timeline_init(&tl);

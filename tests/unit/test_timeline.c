@@ -3,7 +3,8 @@
 ** built by hand for speed (wire/timeline.c), so it is held here to the
 ** bytes the printf version wrote (lines copied from a timeline.jsonl that
 ** version wrote) and its time to printf's own "%.6f" over ties, near-ties
-** and random values; then the facts added for issue 11.
+** and random values; then the facts added for issue 11, and the stable
+** sort a capture file's packets get.
 */
 #include <math.h>               /* NAN */
 #include <stdint.h>
@@ -187,10 +188,44 @@ static void test_new_facts(void)
 	   "JSON: IKE facts only with the ike class, MACs only when there are some");
 }
 
+/* timeline_sort: time order, equal times in the order appended, against timeline_add's insertion. */
+static void test_sort(void)
+{
+	struct timeline a, b;
+	uint64_t x = 42;
+	int bad = 0;
+
+	timeline_init(&a);
+	timeline_init(&b);
+	for (uint32_t i = 0; i < 20000; i++) {
+		struct tl_packet p;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		p = packet((double)(x % 500) / 8, i, 60);    /* many equal times */
+		p.link = i < 10000 ? 0 : 1;                  /* two links concatenated, as mergecap -a does */
+		timeline_append(&a, &p);
+		timeline_add(&b, &p);
+	}
+	is_int(timeline_sort(&a), 0, "sort: 0");
+	for (size_t i = 1; i < a.n; i++)
+		bad += a.p[i].t < a.p[i - 1].t || (a.p[i].t == a.p[i - 1].t && a.p[i].frame < a.p[i - 1].frame);
+	is_int(bad, 0, "sort: 20000 packets in time order, equal times in the order appended");
+	bad = a.n != b.n;
+	for (size_t i = 0; i < a.n && i < b.n; i++)
+		bad += a.p[i].frame != b.p[i].frame;
+	is_int(bad, 0, "sort: the same order timeline_add's insertion gives");
+	timeline_free(&a);
+	timeline_free(&b);
+	timeline_init(&a);
+	is_int(timeline_sort(&a), 0, "sort: an empty timeline");
+	timeline_free(&a);
+}
+
 int main(void)
 {
 	test_old_bytes();
 	test_time();
 	test_new_facts();
+	test_sort();
 	return unit_done();
 }
