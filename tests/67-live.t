@@ -269,6 +269,29 @@ is "$?" 2 "exec into a lab that is gone: exit status 2"
 like "$out" "no lab named 'home'" "... saying there is no such lab"
 is "$("$VPNLAB" ls)" "" "ls: no labs left"
 
+# The holder told to stop by someone else (SIGTERM), and the lab's PID 1 killed.
+shown_dead() { "$VPNLAB" ls | grep -Eq "^$dead_name +dead "; }
+killed_lab() {   # killed_lab NAME SIGNAL WHOM(holder|init)
+	local pid
+	"$VPNLAB" up --name "$1" --results "$results" topologies/direct.lua >/dev/null 2>&1
+	record "$1"
+	if [ "$3" = holder ]; then pid=$(holder_of "$1"); else pid=$rec_init; fi
+	kill -"$2" "$pid"
+	until_true 10 gone
+	ok $? "$1: SIG$2 to its $3 ends everything of the lab" "in $rec_pidns: $(in_pidns "$rec_pidns" | tr '\n' ' ')" \
+		"holding: $(holding_netns | tr '\n' ' ')"
+	dead_name=$1
+	until_true 5 shown_dead
+	ok $? "$1: ls shows it dead" "$("$VPNLAB" ls)"
+	"$VPNLAB" down "$1" >/dev/null 2>&1
+	is "$?" 0 "$1: down removes it"
+	check_gone "$1"
+}
+killed_lab termed TERM holder
+ls "$results"/*/termed/timeline.jsonl >/dev/null 2>&1
+ok $? "termed: a SIGTERM to the holder tears the lab down in order (timeline written)"
+killed_lab init-killed KILL init
+
 # ---- up that fails -------------------------------------------------------------------
 up_fails() {   # up_fails NAME FILE ERE DESC
 	local out rc
