@@ -11,7 +11,9 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev liblua5.4-dev li
             strongswan-charon strongswan-swanctl libcharon-extra-plugins \
             libstrongswan-extra-plugins libstrongswan-standard-plugins \
             iproute2 iputils-ping nftables perl procps tcpdump tshark strace cpio busybox-static python3 python3-yaml \
-            qemu-system-x86 kmod xl2tpd ppp libxml2-utils groff-base man-db chromium
+            qemu-system-x86 kmod xl2tpd ppp libxml2-utils groff-base man-db chromium \
+            libcharon-extauth-plugins libnss3-tools libunbound8 libldns3 libevent-core-2.1-7 \
+            libevent-pthreads-2.1-7 libcap-ng0 libcurl3-nss libldap-2.5-0 libnspr4 libnss3
 
 # Asked of pkg-config when first used, not when the Makefile is read: in
 # `make deps run` on a fresh machine the packages are installed only by then.
