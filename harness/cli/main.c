@@ -1,7 +1,8 @@
 /*
 ** main.c: the command line. `vpnlab run` collects scenario files and hands
 ** them to the runner; `vpnlab vm prepare` caches a stock kernel for the vm
-** backend; `vpnlab doctor` says what this machine can run. Exit status: 0
+** backend; `vpnlab doctor` says what this machine can run; the other
+** commands (commands.h) each live in a file of their own. Exit status: 0
 ** all passed, 1 a test point failed, 2 usage or scenario error.
 */
 #include <errno.h>
@@ -51,6 +52,14 @@ static void usage(FILE *out)
 	        "                  [--list] [-j N] [-q|--quiet] [-v|--verbose] SCENARIO.lua|FOLDER ...\n"
 	        "       vpnlab vm prepare [--kernel PACKAGE] [--cache DIR] [--force]\n"
 	        "       vpnlab doctor [--cache DIR]\n"
+	        "       vpnlab timeline [--color=auto|always|never] RESULTS_DIR|FILE.pcap\n"
+	        "       vpnlab decode [--json] [--link NAME] [--esp-sa ESP_SA] FILE|-\n"
+	        "       vpnlab check FILE.pcap ASSERTIONS.lua\n"
+	        "       vpnlab triage [--json] FILE.pcap\n"
+	        "       vpnlab up [--name NAME] [--results DIR] [--timeout SECONDS] TOPOLOGY|SCENARIO\n"
+	        "       vpnlab exec LAB NODE [--] COMMAND [ARG...] | vpnlab shell LAB NODE\n"
+	        "       vpnlab capture LAB LINK [--count N] [--json]\n"
+	        "       vpnlab down [--timeout SECONDS] LAB...|--all | vpnlab ls\n"
 	        "       vpnlab --help | --version\n"
 	        "\n"
 	        "Runs VPN scenarios in network-namespace labs with real daemons and reports TAP.\n"
@@ -78,6 +87,14 @@ static void usage(FILE *out)
 	        "  vm prepare  download the kernel package (apt-get download, never installed), build\n"
 	        "              its module index and an initramfs; instant when the cache is current\n"
 	        "  doctor      kernel features, daemons, VM image and acceleration, with hints\n"
+	        "  timeline    a run's packet flow as text: sender -> receiver, what it is, NAT rewrites\n"
+	        "  decode      vpnlab's dissector over any pcap/pcapng (--json: timeline.jsonl's objects)\n"
+	        "  check       the wire assertions of ASSERTIONS.lua over a capture, TAP out\n"
+	        "  triage      the VPN troubleshooting checklist read off a capture, frames cited\n"
+	        "  up          build a lab (a scenario: up to its vpnlab.pause()) and keep it running\n"
+	        "  exec, shell a command or an interactive shell in a node of a live lab\n"
+	        "  capture     a live lab's link, decoded as it passes\n"
+	        "  down, ls    stop live labs (a dead one is cleaned); list them\n"
 	        "Exit status: 0 every test point passed, 1 one failed, 2 usage or scenario error\n"
 	        "(or a scenario that timed out or ran no test point), 128+N interrupted by signal N.\n");
 }
