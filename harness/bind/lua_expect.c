@@ -5,6 +5,7 @@
 ** timeline and becomes one TAP test point with a YAML diagnostic on failure.
 */
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -162,17 +163,26 @@ static int parse_link(lua_State *L, struct run *r)
 	return li;
 }
 
-/* A name of a table of names, or a number: -1 when neither. */
-static int parse_named(lua_State *L, const char *key, int (*by_name)(const char *), const char *known)
+/*
+** A name of a table of names, or a number from 0 to max (the field's width:
+** 255 for an ICMP type, 65535 for a notify type). Anything else raises.
+*/
+static int parse_named(lua_State *L, const char *key, int (*by_name)(const char *), int max,
+                       const char *known)
 {
 	int ok;
 	lua_Integer v = lua_tointegerx(L, -1, &ok);
-	if (ok && v >= 0 && v <= 0xffff)
+	if (ok && (v < 0 || v > max)) {
+		char num[32];   /* lx_error's format is Lua's, which has no %lld */
+		snprintf(num, sizeof(num), "%lld", (long long)v);
+		lx_error(L, "%s: %s is out of range (0-%d)", key, num, max);
+	}
+	if (ok)
 		return (int)v;
-	const char *s = lua_tostring(L, -1);
+	const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 	int n = s ? by_name(s) : -1;
 	if (n < 0)
-		lx_error(L, "%s: unknown value '%s' (%s, or a number)", key, s ? s : "?", known);
+		lx_error(L, "%s: unknown value '%s' (%s, or a number)", key, s ? s : luaL_typename(L, -1), known);
 	return n;
 }
 
@@ -225,14 +235,18 @@ static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_fi
 	else if (!strcmp(k, "link")) { f->set |= PF_LINK; f->link = parse_link(L, r); }
 	else if (!strcmp(k, "icmp")) {
 		f->set |= PF_ICMP;
-		f->icmp = parse_named(L, k, dissect_icmp_type_by_name,
+		f->icmp = parse_named(L, k, dissect_icmp_type_by_name, 255,
 		                      "echo-request, echo-reply, dest-unreach, time-exceeded, ...");
+	} else if (!strcmp(k, "notify")) {
+		f->set |= PF_NOTIFY;
+		f->notify = parse_named(L, k, dissect_ike_notify_by_name, 65535,
+		                        "NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD, AUTHENTICATION_FAILED, COOKIE, ...");
 	} else if (!strcmp(k, "ppp")) {
 		f->set |= PF_PPP;
-		f->ppp = parse_named(L, k, dissect_ppp_proto_by_name, "LCP, PAP, CHAP, IPCP, CCP, IPv4, ...");
+		f->ppp = parse_named(L, k, dissect_ppp_proto_by_name, 65535, "LCP, PAP, CHAP, IPCP, CCP, IPv4, ...");
 	} else if (!strcmp(k, "ppp_code")) {
 		f->set |= PF_PPP_CODE;
-		f->ppp_code = parse_named(L, k, dissect_ppp_code_by_name,
+		f->ppp_code = parse_named(L, k, dissect_ppp_code_by_name, 255,
 		                          "Configure-Request, Configure-Ack, Echo-Request, Challenge, ...");
 	} else if (!strcmp(k, "inner")) {
 		parse_inner(L, f);
@@ -249,7 +263,7 @@ static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_fi
 		else lx_error(L, "esp must be \"raw\" (IP protocol 50) or \"udp\" (ESP in UDP)");
 	} else {
 		lx_error(L, "unknown packet field '%s' (proto, src, dst, sport, dport, port, udp, tcp, ike, "
-		         "ike_version, initiator, response, nonesp, esp, spi, keepalive, ah, l2tp, fragment, "
+		         "ike_version, initiator, response, nonesp, notify, esp, spi, keepalive, ah, l2tp, fragment, "
 		         "class, link, icmp, ppp, ppp_code, inner)", k);
 	}
 	return 0;

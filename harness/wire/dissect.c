@@ -1085,3 +1085,8 @@ const char *dissect_ike_notify_name(int type)
 	return lo < sizeof(ike_notifies) / sizeof(ike_notifies[0]) - 1 && ike_notifies[lo].num == type
 	       ? ike_notifies[lo].name : NULL;
 }
+
+int dissect_ike_notify_by_name(const char *name)
+{
+	return num_by_name(ike_notifies, name);
+}

@@ -128,6 +128,7 @@ int dissect_ppp_proto_by_name(const char *name);      /* -1 if unknown */
 const char *dissect_ppp_code_name(int proto, int code); /* "Configure-Request", "Challenge"; NULL if unknown */
 int dissect_ppp_code_by_name(const char *name);       /* the code of any control protocol's name, -1 if unknown */
 const char *dissect_ike_notify_name(int type);        /* "NO_PROPOSAL_CHOSEN", "NAT_DETECTION_SOURCE_IP"; NULL if unknown */
+int dissect_ike_notify_by_name(const char *name);     /* any case; -1 if unknown */
 const char *dissect_icmp_type_name(int type);         /* "echo-request", "dest-unreach"; NULL if unknown */
 int dissect_icmp_type_by_name(const char *name);      /* -1 if unknown */
 

@@ -88,12 +88,27 @@ static int ex_match_l3l4(const struct pkt_filter *f, const struct pkt_facts *pf)
 	return 1;
 }
 
+/*
+** Does the packet carry that notify in its clear payloads? Only the first
+** four are kept by the dissector (ike_nnotify counts them all): a clear IKE
+** message carries few, and the ones asked about (errors) come first or alone.
+*/
+static int ex_notify_has(const struct pkt_facts *pf, int want)
+{
+	int kept = pf->ike_nnotify < 4 ? pf->ike_nnotify : 4;
+
+	for (int i = 0; i < kept; i++)
+		if (pf->ike_notify[i] == want)
+			return 1;
+	return 0;
+}
+
 /* IKE fields: any of them set means only IKE packets can match. */
 static int ex_match_ike(const struct pkt_filter *f, const struct pkt_facts *pf)
 {
 	unsigned s = f->set;
 
-	if (!(s & (PF_IKE | PF_IKE_VERSION | PF_INITIATOR | PF_RESPONSE | PF_NONESP)))
+	if (!(s & (PF_IKE | PF_IKE_VERSION | PF_INITIATOR | PF_RESPONSE | PF_NONESP | PF_NOTIFY)))
 		return 1;
 	if (pf->cls != PKT_IKE)
 		return 0;
@@ -106,6 +121,8 @@ static int ex_match_ike(const struct pkt_filter *f, const struct pkt_facts *pf)
 	if ((s & PF_RESPONSE) && !ex_bool_eq(pf->ike_response, f->response))
 		return 0;
 	if ((s & PF_NONESP) && !ex_bool_eq(pf->ike_nonesp, f->nonesp))
+		return 0;
+	if ((s & PF_NOTIFY) && !ex_notify_has(pf, f->notify))
 		return 0;
 	return 1;
 }
@@ -272,6 +289,13 @@ static void ex_add_kind(struct ex_sbuf *b, const struct pkt_filter *f)
 		ex_addf(b, " response=%s", ex_tf(f->response));
 	if (s & PF_NONESP)
 		ex_addf(b, " nonesp=%s", ex_tf(f->nonesp));
+	if (s & PF_NOTIFY) {
+		const char *name = dissect_ike_notify_name(f->notify);
+		if (name)
+			ex_addf(b, " notify=%s", name);
+		else
+			ex_addf(b, " notify=%d", f->notify);
+	}
 }
 
 static void ex_add_rest(struct ex_sbuf *b, const struct pkt_filter *f)
@@ -591,22 +615,21 @@ void expect_result_free(struct expect_result *r)
 
 /* ---- seen ---------------------------------------------------------------------- */
 
-/* Exchange names (or numbers) of IKE packets in first-seen order, with counts. */
-struct ex_ikehist {
-	char name[32][24];
+/* Names (IKE exchanges, notifies; a number when unknown) in first-seen order, with counts. */
+struct ex_namehist {
+	char name[32][40];
 	size_t count[32];
 	size_t n, other;
 };
 
-static void ex_ikehist_add(struct ex_ikehist *h, const struct pkt_facts *pf)
+static void ex_namehist_add(struct ex_namehist *h, const char *name, int num)
 {
-	const char *name = dissect_ike_exchange_name(pf->ike_version, pf->ike_exchange);
-	char num[24];
+	char numtext[24];
 	size_t i;
 
 	if (!name) {
-		snprintf(num, sizeof num, "%d", pf->ike_exchange);
-		name = num;
+		snprintf(numtext, sizeof numtext, "%d", num);
+		name = numtext;
 	}
 	for (i = 0; i < h->n; i++) {
 		if (strcmp(h->name[i], name) == 0) {
@@ -622,8 +645,22 @@ static void ex_ikehist_add(struct ex_ikehist *h, const struct pkt_facts *pf)
 	h->count[h->n++] = 1;
 }
 
-static void ex_y_histograms(struct ex_dstr *d, const size_t cls[PKT_CLASS_COUNT],
-                            const struct ex_ikehist *h)
+/* `  key: {NAME: n, ...}`, nothing when empty. */
+static void ex_y_namehist(struct ex_dstr *d, const char *key, const struct ex_namehist *h)
+{
+	size_t i;
+
+	if (h->n == 0)
+		return;
+	ex_yf(d, "  %s: {", key);
+	for (i = 0; i < h->n; i++)
+		ex_yf(d, "%s%s: %zu", i ? ", " : "", h->name[i], h->count[i]);
+	if (h->other)
+		ex_yf(d, ", others: %zu", h->other);
+	ex_yf(d, "}\n");
+}
+
+static void ex_y_classes(struct ex_dstr *d, const size_t cls[PKT_CLASS_COUNT])
 {
 	const char *sep = "";
 	size_t i;
@@ -641,26 +678,23 @@ static void ex_y_histograms(struct ex_dstr *d, const size_t cls[PKT_CLASS_COUNT]
 		sep = ", ";
 	}
 	ex_yf(d, "}\n");
-	if (h->n == 0)
-		return;
-	ex_yf(d, "  ike_exchanges: {");
-	for (i = 0; i < h->n; i++)
-		ex_yf(d, "%s%s: %zu", i ? ", " : "", h->name[i], h->count[i]);
-	if (h->other)
-		ex_yf(d, ", others: %zu", h->other);
-	ex_yf(d, "}\n");
 }
 
-/* What the window held on the filter's link (all links when it names none). */
+/*
+** What the window held on the filter's link (all links when it names none):
+** packet classes, IKE exchanges and, when a notify was asked for, the
+** notifies that were there instead.
+*/
 static void ex_y_seen_instead(struct ex_dstr *d, const struct expect_ctx *c,
                               const struct pkt_filter *f)
 {
 	size_t cls[PKT_CLASS_COUNT] = { 0 };
-	struct ex_ikehist h;
+	struct ex_namehist h, nh;
 	size_t i, n = 0, lastp = SIZE_MAX, start = ex_window_start(c);
 	size_t end = ex_window_end(c, start);
 
 	memset(&h, 0, sizeof h);
+	memset(&nh, 0, sizeof nh);
 	for (i = start; i < end; i++) {
 		const struct tl_packet *p = &c->tl->p[i];
 
@@ -670,11 +704,18 @@ static void ex_y_seen_instead(struct ex_dstr *d, const struct expect_ctx *c,
 		lastp = i;
 		if ((unsigned)p->f.cls < PKT_CLASS_COUNT)
 			cls[p->f.cls]++;
-		if (p->f.cls == PKT_IKE)
-			ex_ikehist_add(&h, &p->f);
+		if (p->f.cls != PKT_IKE)
+			continue;
+		ex_namehist_add(&h, dissect_ike_exchange_name(p->f.ike_version, p->f.ike_exchange),
+		                p->f.ike_exchange);
+		for (int k = 0; k < p->f.ike_nnotify && k < 4; k++)
+			ex_namehist_add(&nh, dissect_ike_notify_name(p->f.ike_notify[k]), p->f.ike_notify[k]);
 	}
 	ex_yf(d, "  found: \"0 matching of %zu packets\"\n", n);
-	ex_y_histograms(d, cls, &h);
+	ex_y_classes(d, cls);
+	ex_y_namehist(d, "ike_exchanges", &h);
+	if (f->set & PF_NOTIFY)
+		ex_y_namehist(d, "ike_notifies", &nh);
 	if (lastp != SIZE_MAX)
 		ex_y_packet(d, c, "last_packet", lastp);
 }

@@ -1249,6 +1249,10 @@ static void test_ike_payloads(void)
 	is_str(dissect_ike_notify_name(36137), "R_U_THERE_ACK", "notify name: 36137 (the last)");
 	ok(dissect_ike_notify_name(0) == NULL && dissect_ike_notify_name(31) == NULL &&
 	   dissect_ike_notify_name(65535) == NULL && dissect_ike_notify_name(-1) == NULL, "notify names: unknown numbers NULL");
+	is_int(dissect_ike_notify_by_name("NO_PROPOSAL_CHOSEN"), 14, "notify by name: NO_PROPOSAL_CHOSEN");
+	is_int(dissect_ike_notify_by_name("r_u_there_ack"), 36137, "notify by name: any case");
+	ok(dissect_ike_notify_by_name("NO_PROPOSAL") == -1 && dissect_ike_notify_by_name(NULL) == -1,
+	   "notify by name: a prefix or NULL is unknown");
 }
 
 int main(void)

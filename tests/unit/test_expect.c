@@ -588,6 +588,33 @@ static void test_filter_ike(void)
 	ok(match(&f, init) && !match(&f, auth) && !match(&f, mk_udp(1, WAN, 500, 500)),
 	   "filter nonesp=false: IKE on 500 only");
 
+	/* notify: any of the (first four) notifies a clear IKE message carried */
+	struct tl_packet npc = mk_ike(5, WAN, 2, 34, 0, 1), many = mk_ike(6, WAN, 2, 34, 1, 0);
+	npc.f.ike_nnotify = 1;
+	npc.f.ike_notify[0] = 14;
+	many.f.ike_nnotify = 6;   /* the dissector counts six and keeps four */
+	many.f.ike_notify[0] = 16388;
+	many.f.ike_notify[1] = 16389;
+	many.f.ike_notify[2] = 16430;
+	many.f.ike_notify[3] = 16431;
+	f = flt(PF_NOTIFY);
+	f.notify = 14;
+	ok(match(&f, npc) && !match(&f, many) && !match(&f, init), "filter notify=NO_PROPOSAL_CHOSEN: +/-");
+	f.notify = 16431;
+	ok(match(&f, many) && !match(&f, npc), "filter notify: the fourth notify kept matches");
+	f.notify = 0;
+	ok(!match(&f, many), "filter notify=0: a count of six reads no slot past the four kept");
+	struct tl_packet udp14 = mk_udp(1, WAN, 500, 500);
+	udp14.f.ike_nnotify = 1;
+	udp14.f.ike_notify[0] = 14;
+	f.notify = 14;
+	ok(!match(&f, udp14), "filter notify: only IKE packets");
+	f.set |= PF_RESPONSE;
+	f.response = 1;
+	ok(match(&f, npc), "filter notify with response=true: the IKE_SA_INIT response");
+	f.response = 0;
+	ok(!match(&f, npc), "filter notify with response=false: not the request");
+
 	f = flt(PF_IKE | PF_LINK | PF_SPORT);
 	snprintf(f.ike, sizeof f.ike, "IKE_AUTH");
 	f.link = WAN;
@@ -696,6 +723,13 @@ static void test_filter_inner(void)
 	f.icmp = 0;
 	ok(!match(&f, echo) && !match(&f, plain), "filter icmp=echo-reply: neither");
 	is_str(describe(&f), "icmp=echo-reply", "describe icmp");
+	f.icmp = 8;
+	ok(match(&f, echo), "filter icmp=8 (by number) matches an echo request");
+	f.icmp = 13;   /* timestamp: no name in the table */
+	ok(!match(&f, echo), "filter icmp=13: not an echo request");
+	echo.f.icmp_type = 13;
+	ok(match(&f, echo), "filter icmp=13: a timestamp request");
+	is_str(describe(&f), "icmp=13", "describe icmp: a number when it has no name");
 }
 
 static void test_filter_describe(void)
@@ -739,6 +773,14 @@ static void test_filter_describe(void)
 	f = flt(PF_ESP);
 	f.esp = PF_ESP_RAW;
 	is_str(describe(&f), "esp=raw", "describe filter: esp=raw");
+	f = flt(PF_IKE | PF_RESPONSE | PF_NOTIFY);
+	snprintf(f.ike, sizeof f.ike, "IKE_SA_INIT");
+	f.response = 1;
+	f.notify = 14;
+	is_str(describe(&f), "ike=IKE_SA_INIT response=true notify=NO_PROPOSAL_CHOSEN",
+	       "describe filter: notify by name");
+	f.notify = 40000;
+	is_str(describe(&f), "ike=IKE_SA_INIT response=true notify=40000", "describe filter: notify by number");
 	f = flt(0);
 	is_str(describe(&f), "any", "describe filter: empty is 'any'");
 	f = flt(PF_LINK);
@@ -855,6 +897,47 @@ static void test_seen(void)
 	expect_result_free(&r);
 	expect_seen(&c, &f, &r);
 	ok(has(r.diag, "  pcap: ~\n") && yaml_sane(r.diag), "seen diag: no pcap hint -> ~");
+	expect_result_free(&r);
+	timeline_free(&tl);
+}
+
+/* A seen on a notify that is not there names the notifies that were. */
+static void test_seen_notify(void)
+{
+	struct timeline tl;
+	struct expect_ctx c;
+	struct expect_result r;
+	struct pkt_filter f = flt(PF_IKE | PF_RESPONSE | PF_NOTIFY);
+	struct tl_packet req = mk_ike(0.10, WAN, 2, 34, 1, 0), resp = mk_ike(0.12, WAN, 2, 34, 0, 1);
+
+	req.f.ike_nnotify = resp.f.ike_nnotify = 2;
+	req.f.ike_notify[0] = resp.f.ike_notify[0] = 16388;
+	req.f.ike_notify[1] = resp.f.ike_notify[1] = 16389;
+	timeline_init(&tl);
+	add(&tl, req, 1);
+	add(&tl, resp, 2);
+	c = ctx_for(&tl);
+	snprintf(f.ike, sizeof f.ike, "IKE_SA_INIT");
+	f.response = 1;
+	f.notify = 14;
+	expect_seen(&c, &f, &r);
+	ok(!r.pass, "seen notify=NO_PROPOSAL_CHOSEN on an accepted IKE_SA_INIT: fails");
+	ok(has(r.diag, "  expected: \"ike=IKE_SA_INIT response=true notify=NO_PROPOSAL_CHOSEN\"\n"),
+	   "seen notify diag: the filter names the notify");
+	ok(has(r.diag, "  ike_notifies: {NAT_DETECTION_SOURCE_IP: 2, NAT_DETECTION_DESTINATION_IP: 2}\n"),
+	   "seen notify diag: the notifies that were there instead");
+	yaml_parses(r.diag, "ike_notifies=dict,found=str", "seen notify diag");
+	expect_result_free(&r);
+
+	f.notify = 16389;
+	expect_seen(&c, &f, &r);
+	ok(r.pass, "seen notify=NAT_DETECTION_DESTINATION_IP response: passes");
+	expect_result_free(&r);
+	f.set &= ~(unsigned)PF_NOTIFY;
+	f.set |= PF_IKE_VERSION;
+	f.ike_version = 1;
+	expect_seen(&c, &f, &r);
+	ok(!r.pass && !strstr(r.diag, "ike_notifies"), "seen diag: no notify breakdown unless asked");
 	expect_result_free(&r);
 	timeline_free(&tl);
 }
@@ -1122,6 +1205,7 @@ int main(void)
 	test_filter_describe();
 	test_window();
 	test_seen();
+	test_seen_notify();
 	test_never();
 	test_count();
 	test_transition();
