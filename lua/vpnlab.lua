@@ -143,6 +143,9 @@ function vpnlab.esp_sa(sa)
   core.esp_sa(sa)
 end
 
+-- A certificate authority for the lab: vpnlab.pki.ca(name), ca:issue{...}, ca:revoke(c).
+vpnlab.pki = require("vpnlab.pki")
+
 -- Links ------------------------------------------------------------------
 
 local Link = {}

@@ -444,5 +444,6 @@ int lx_luaopen_core(lua_State *L)
 	lx_open_vici(L);
 	lx_open_nat(L);
 	lx_open_keys(L);
+	lx_open_pki(L);
 	return 1;
 }

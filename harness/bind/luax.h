@@ -49,6 +49,7 @@ void lx_open_expect(lua_State *L);
 void lx_open_vici(lua_State *L);
 void lx_open_nat(lua_State *L);
 void lx_open_keys(lua_State *L);
+void lx_open_pki(lua_State *L);
 
 /* Stop every process of the run: SIGTERM, a grace period, then SIGKILL. */
 void lx_stop_all_procs(struct run *r);
