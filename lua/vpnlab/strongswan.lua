@@ -23,6 +23,7 @@
 
 local core = require("vpnlab.core")
 local daemon = require("vpnlab.daemon")
+local swanauth = require("vpnlab.swanauth")
 
 local M = {}
 
@@ -30,13 +31,14 @@ local CHARON = "/usr/lib/ipsec/charon"
 local CONN, CHILD = "vpnlab", "net"
 
 local FIELDS = {
-  version = "number", psk = "string", id = "string", remote_id = "string", remote = "string",
+  version = "number", id = "string", remote_id = "string", remote = "string",
   pool = "string", vip = "boolean", local_ts = "string", remote_ts = "string",
   keep_alive = "any", encap = "boolean", mode = "string", proposals = "string",
   esp_proposals = "string", ah_proposals = "string", retransmit = "table",
   aggressive = "boolean", log = "table", dpd = "number", mobike = "boolean",
   dataplane = "string", remote_port = "number", fragmentation = "any",
 }
+for k, t in pairs(swanauth.FIELDS) do FIELDS[k] = t end   -- psk, cert, ca, eap, ...
 
 -- fragmentation: strongSwan's own words, or true/false (yes/no). strongSwan's
 -- default is yes (IKEv2 fragmentation, RFC 7383, when both ends announce it).
@@ -64,7 +66,6 @@ local function check_spec(node, spec)
       core.raise(string.format("strongswan on '%s': %s must be a %s, not a %s", node, k, FIELDS[k], type(v)))
     end
   end
-  if not spec.psk then core.raise("strongswan on '" .. node .. "': psk = \"...\" is required (certificates come later)") end
   local v = spec.version or 2
   if v ~= 1 and v ~= 2 then core.raise("strongswan on '" .. node .. "': version must be 1 or 2") end
   if spec.mode and spec.mode ~= "tunnel" and spec.mode ~= "transport" then
@@ -102,8 +103,9 @@ end
 
 -- Plugins: the data plane decides whether charon does ESP itself (kernel-libipsec,
 -- loaded before kernel-netlink) or hands it to the kernel's XFRM.
-local function plugins(dataplane)
+local function plugins(dataplane, spec)
   local list = "random nonce openssl aes sha1 sha2 hmac kdf gmp curve25519 pem pkcs1 x509 pubkey"
+    .. swanauth.plugins(spec)
   if dataplane == "kernel-libipsec" then list = list .. " kernel-libipsec" end
   return list .. " kernel-netlink socket-default vici attr updown"
 end
@@ -120,7 +122,7 @@ local function strongswan_conf(spec, dataplane, scale)
     "# written by vpnlab for one node; charon reads it through STRONGSWAN_CONF",
     "charon {",
     "  load_modular = no",
-    "  load = " .. plugins(dataplane),
+    "  load = " .. plugins(dataplane, spec),
     -- NAT-T keepalives: 0 (or false) turns them off, as charon reads keep_alive = 0s;
     -- other values round to whole seconds, at least 1.
     keep_alive_line(spec.keep_alive),
@@ -145,19 +147,19 @@ local function strongswan_conf(spec, dataplane, scale)
     "    }",
     "  }",
     "}",
-    "# swanctl needs no plugins for PSK configurations; a short list saves ~7 ms a call",
+    "# swanctl needs no plugins for PSK configurations (a short list saves ~7 ms a call);",
+    "# certificates and keys need their parsers",
     "swanctl {",
-    "  load = pem",
+    "  load = " .. swanauth.swanctl_plugins(spec),
     "}",
   }
   return table.concat(lines, "\n") .. "\n"
 end
 
-local function swanctl_conf(spec)
+local function swanctl_conf(spec, role)
   local initiator = spec.remote ~= nil
   local v = spec.version or 2
-  local local_id = spec.id or (initiator and "client" or "gateway")
-  local remote_id = spec.remote_id or (initiator and "gateway" or "%any")
+  local local_id, remote_id = swanauth.ids(spec, initiator)
   local c = {
     "connections {",
     "  " .. CONN .. " {",
@@ -196,9 +198,10 @@ local function swanctl_conf(spec)
     child[#child + 1] = "        esp_proposals = " .. (spec.esp_proposals or "default")
   end
   child[#child + 1] = "      }"
+  local local_sec, remote_sec = swanauth.sections(spec, role, local_id, remote_id)
+  for _, l in ipairs(local_sec) do c[#c + 1] = l end
+  for _, l in ipairs(remote_sec) do c[#c + 1] = l end
   for _, l in ipairs({
-    "    local {", "      auth = psk", "      id = " .. local_id, "    }",
-    "    remote {", "      auth = psk", "      id = " .. remote_id, "    }",
     "    children {", table.concat(child, "\n"), "    }",
     "  }",
     "}",
@@ -206,9 +209,7 @@ local function swanctl_conf(spec)
   if spec.pool then
     for _, l in ipairs({ "pools {", "  pool {", "    addrs = " .. spec.pool, "  }", "}" }) do c[#c + 1] = l end
   end
-  for _, l in ipairs({
-    "secrets {", "  ike-vpnlab {", '    secret = "' .. spec.psk:gsub('"', '\\"') .. '"', "  }", "}",
-  }) do c[#c + 1] = l end
+  for _, l in ipairs(swanauth.secrets(spec)) do c[#c + 1] = l end
   return table.concat(c, "\n") .. "\n"
 end
 
@@ -247,6 +248,7 @@ end
 local function start(node, spec)
   spec = spec or {}
   check_spec(node.name, spec)
+  local role = swanauth.check(node.name, spec)
   -- What this endpoint needs from the kernel: the kernel data plane needs its
   -- ESP (and AH for AH proposals); the userspace one needs neither.
   local dataplane = DATAPLANES[spec.dataplane or "kernel"]
@@ -261,7 +263,8 @@ local function start(node, spec)
   if dataplane.name == "kernel-libipsec" then ensure_tun(dir) end
   local conf, swanctl = dir .. "/strongswan.conf", dir .. "/swanctl.conf"
   write(conf, strongswan_conf(spec, dataplane.name, info.time_scale))
-  write(swanctl, swanctl_conf(spec))
+  write(swanctl, swanctl_conf(spec, role))
+  swanauth.install(spec, dir)
 
   local sock = rundir .. "/charon.vici"
   os.remove(sock)   -- a socket left by a charon that died would look ready
