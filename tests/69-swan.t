@@ -5,8 +5,9 @@
 #     whose IKE_SA_INIT carries four notifies each way): every form passes
 #     (tests/scenarios/notify/check-pass.lua); BUILT TO FAIL: exactly points
 #     1 and 2 of check-fail.lua fail, the diagnostic naming the notifies seen
+#   - spi and ike_spi as charon prints them (bare hex), with 0x, or numbers
 #   - bad input, exit 2: an unknown notify name, numbers out of range for
-#     notify and icmp, a notify of the wrong type
+#     notify and icmp, a notify of the wrong type, SPIs that are not hex
 #
 # Runs from the repository root; VPNLAB names the binary (default ./vpnlab).
 
@@ -19,7 +20,7 @@ cap=tests/decode/ports-03-wan.pcap
 # --- notify over a capture ------------------------------------------------------------
 "$VPNLAB" check "$cap" "$dir/check-pass.lua" >"$tmp/pass.out" 2>"$tmp/pass.err"
 is "$?" 0 "check-pass.lua: exit 0" "$(grep -A8 '^not ok' "$tmp/pass.out")" "$(cat "$tmp/pass.err")"
-is "$(grep -c '^ok ' "$tmp/pass.out") $(tail -1 "$tmp/pass.out")" "6 1..6" "check-pass.lua: 6 points, all ok"
+is "$(grep -c '^ok ' "$tmp/pass.out") $(tail -1 "$tmp/pass.out")" "11 1..11" "check-pass.lua: 11 points, all ok"
 like "$(grep '^ok 1 ' "$tmp/pass.out")" "notify=NAT_DETECTION_SOURCE_IP" "the point names the notify"
 
 "$VPNLAB" check "$cap" "$dir/check-fail.lua" >"$tmp/fail.out" 2>"$tmp/fail.err"
@@ -48,5 +49,9 @@ bad_input "a notify number out of range" "bad\.lua:1: notify: 65536 is out of ra
 bad_input "a negative icmp type" "bad\.lua:1: icmp: -1 is out of range \(0-255\)" 'vpnlab.seen{ icmp = -1 }'
 bad_input "an icmp type above 255" "bad\.lua:1: icmp: 256 is out of range \(0-255\)" 'vpnlab.seen{ icmp = 256 }'
 bad_input "a notify as a table" "bad\.lua:1: notify: unknown value 'table'" 'vpnlab.seen{ notify = {} }'
+bad_input "an spi that is not hex" "bad\.lua:1: spi: 'xyz' is not an SPI \(at most 8 hex digits" 'vpnlab.seen{ spi = "xyz" }'
+bad_input "an spi of nine digits" "bad\.lua:1: spi: '123456789' is not an SPI" 'vpnlab.seen{ spi = "123456789" }'
+bad_input "an spi number above 32 bits" "bad\.lua:1: spi: a number from 0 to 0xffffffff" 'vpnlab.seen{ spi = 0x100000000 }'
+bad_input "an ike_spi table" "bad\.lua:1: ike_spi must be a number or a hex string, not a table" 'vpnlab.seen{ ike_spi = {} }'
 
 finish

@@ -187,6 +187,36 @@ static int parse_named(lua_State *L, const char *key, int (*by_name)(const char 
 }
 
 /*
+** An SPI of at most `digits` hex digits: a number, or a string of hex digits
+** with or without 0x. A string is always hex: charon (VICI, sas()) prints
+** SPIs as bare hex ("c1a2b3c4"), and reading that as decimal would match
+** nothing without a word.
+*/
+static uint64_t parse_spi(lua_State *L, const char *key, int digits)
+{
+	int ok;
+	lua_Integer v = lua_tointegerx(L, -1, &ok);
+	if (lua_type(L, -1) == LUA_TNUMBER) {
+		if (!ok || v < 0 || (digits < 16 && (uint64_t)v >> (4 * digits) != 0))
+			lx_error(L, "%s: a number from 0 to 0x%s", key, digits < 16 ? "ffffffff" : "7fffffffffffffff");
+		return (uint64_t)v;
+	}
+	const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+	if (s == NULL)
+		lx_error(L, "%s must be a number or a hex string, not a %s", key, luaL_typename(L, -1));
+	const char *p = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? s + 2 : s;
+	size_t n = strlen(p);
+	uint64_t spi = 0;
+	if (n == 0 || n > (size_t)digits || strspn(p, "0123456789abcdefABCDEF") != n)
+		lx_error(L, "%s: '%s' is not an SPI (at most %d hex digits, with or without 0x)", key, s, digits);
+	for (size_t i = 0; i < n; i++) {
+		int c = p[i];
+		spi = spi << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return spi;
+}
+
+/*
 ** inner = { ...filter... } | true | "decrypted" | "undecryptable" | "no-key".
 ** The table itself was parsed before the keys were walked (parse_filter).
 */
@@ -253,8 +283,10 @@ static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_fi
 	}
 	else if (!strcmp(k, "spi")) {
 		f->set |= PF_SPI;
-		f->spi = (uint32_t)strtoul(luaL_tolstring(L, -1, NULL), NULL, 0);
-		lua_pop(L, 1);
+		f->spi = (uint32_t)parse_spi(L, k, 8);
+	} else if (!strcmp(k, "ike_spi")) {
+		f->set |= PF_IKE_SPI;
+		f->ike_spi = parse_spi(L, k, 16);
 	} else if (!strcmp(k, "esp")) {
 		const char *s = lua_tostring(L, -1);
 		f->set |= PF_ESP;
@@ -263,8 +295,8 @@ static int parse_field(lua_State *L, struct run *r, const char *k, struct pkt_fi
 		else lx_error(L, "esp must be \"raw\" (IP protocol 50) or \"udp\" (ESP in UDP)");
 	} else {
 		lx_error(L, "unknown packet field '%s' (proto, src, dst, sport, dport, port, udp, tcp, ike, "
-		         "ike_version, initiator, response, nonesp, notify, esp, spi, keepalive, ah, l2tp, fragment, "
-		         "class, link, icmp, ppp, ppp_code, inner)", k);
+		         "ike_version, initiator, response, nonesp, notify, ike_spi, esp, spi, keepalive, ah, "
+		         "l2tp, fragment, class, link, icmp, ppp, ppp_code, inner)", k);
 	}
 	return 0;
 }

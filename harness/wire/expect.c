@@ -108,7 +108,7 @@ static int ex_match_ike(const struct pkt_filter *f, const struct pkt_facts *pf)
 {
 	unsigned s = f->set;
 
-	if (!(s & (PF_IKE | PF_IKE_VERSION | PF_INITIATOR | PF_RESPONSE | PF_NONESP | PF_NOTIFY)))
+	if (!(s & (PF_IKE | PF_IKE_VERSION | PF_INITIATOR | PF_RESPONSE | PF_NONESP | PF_NOTIFY | PF_IKE_SPI)))
 		return 1;
 	if (pf->cls != PKT_IKE)
 		return 0;
@@ -123,6 +123,8 @@ static int ex_match_ike(const struct pkt_filter *f, const struct pkt_facts *pf)
 	if ((s & PF_NONESP) && !ex_bool_eq(pf->ike_nonesp, f->nonesp))
 		return 0;
 	if ((s & PF_NOTIFY) && !ex_notify_has(pf, f->notify))
+		return 0;
+	if ((s & PF_IKE_SPI) && pf->ike_ispi != f->ike_spi && pf->ike_rspi != f->ike_spi)
 		return 0;
 	return 1;
 }
@@ -296,6 +298,8 @@ static void ex_add_kind(struct ex_sbuf *b, const struct pkt_filter *f)
 		else
 			ex_addf(b, " notify=%d", f->notify);
 	}
+	if (s & PF_IKE_SPI)
+		ex_addf(b, " ike_spi=0x%016" PRIx64, f->ike_spi);
 }
 
 static void ex_add_rest(struct ex_sbuf *b, const struct pkt_filter *f)

@@ -21,7 +21,7 @@ enum {
 	PF_NONESP = 1u << 11, PF_ESP = 1u << 12,  PF_SPI = 1u << 13,     PF_KEEPALIVE = 1u << 14,
 	PF_AH = 1u << 15,   PF_L2TP = 1u << 16,   PF_FRAGMENT = 1u << 17, PF_CLASS = 1u << 18,
 	PF_UDP = 1u << 19,  PF_TCP = 1u << 20,    PF_ICMP = 1u << 21,    PF_PPP = 1u << 22,
-	PF_PPP_CODE = 1u << 23, PF_INNER = 1u << 24, PF_NOTIFY = 1u << 25,
+	PF_PPP_CODE = 1u << 23, PF_INNER = 1u << 24, PF_NOTIFY = 1u << 25, PF_IKE_SPI = 1u << 26,
 };
 
 #define PF_ESP_RAW 1
@@ -53,6 +53,7 @@ struct pkt_filter {
 	int cls;                   /* enum pkt_class */
 	int icmp;                  /* ICMP type */
 	int notify;                /* IKE notify message type carried in the clear (dissect's ike_notify[]) */
+	uint64_t ike_spi;          /* an IKE SA's SPI: the header's initiator or responder SPI */
 	int ppp, ppp_code;         /* PPP protocol number; its control code */
 	int inner;                 /* enum pf_inner */
 	const struct pkt_filter *inner_filter;  /* the decrypted packet's filter, or NULL; no inner of its own */

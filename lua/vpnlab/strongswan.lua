@@ -12,6 +12,12 @@
 --                                           vip = true, remote_ts = "10.1.0.1/32" }
 --   c:initiate(); c:await("established", 5); c:sas()
 --
+-- Lifetimes (rekey_time, life_time: the CHILD_SA; ike_rekey_time, reauth:
+-- the IKE SA; rand_time, 0 unless given) are scenario seconds, scaled like
+-- every protocol timer. charon's events (ike-updown, child-updown, ike-rekey,
+-- child-rekey) are awaitable (c:await("child-rekey", 10) returns the event),
+-- kept in c:events(), and up/down ones go to on_updown = function(event).
+--
 -- The data plane is the endpoint's declared choice (dataplane = ...):
 --   "kernel" (default)  charon installs SAs in the kernel's XFRM. The endpoint
 --                       requires the kernel's ESP (and AH for ah_proposals), so
@@ -23,6 +29,7 @@
 
 local core = require("vpnlab.core")
 local daemon = require("vpnlab.daemon")
+local vici_sa = require("vpnlab.vici_sa")
 local swanauth = require("vpnlab.swanauth")
 
 local M = {}
@@ -37,6 +44,8 @@ local FIELDS = {
   esp_proposals = "string", ah_proposals = "string", retransmit = "table",
   aggressive = "boolean", log = "table", dpd = "number", mobike = "boolean",
   dataplane = "string", remote_port = "number", fragmentation = "any",
+  rekey_time = "number", life_time = "number", ike_rekey_time = "number", reauth = "number",
+  rand_time = "number", on_updown = "function",
 }
 for k, t in pairs(swanauth.FIELDS) do FIELDS[k] = t end   -- psk, cert, ca, eap, ...
 
@@ -84,6 +93,18 @@ local function check_spec(node, spec)
   if fr ~= nil and type(fr) ~= "boolean" and not FRAGMENTATION[fr] then
     core.raise(string.format("strongswan on '%s': fragmentation must be true, false, \"yes\", \"no\", "
                              .. "\"accept\" or \"force\", not %s", node, tostring(fr)))
+  end
+  -- Lifetimes, in the scenario's seconds: 0 turns rekeying (or reauthentication) off.
+  for _, k in ipairs({ "rekey_time", "life_time", "ike_rekey_time", "reauth", "rand_time" }) do
+    local t = spec[k]
+    if t ~= nil and not (t >= 0 and t < 86400 * 365) then
+      core.raise(string.format("strongswan on '%s': %s must be seconds (0 or more), not %s", node, k, tostring(t)))
+    end
+  end
+  if spec.life_time and spec.life_time > 0 and (spec.rekey_time or 3600) >= spec.life_time then
+    core.raise(string.format("strongswan on '%s': life_time (%s s) must be longer than rekey_time (%s s):"
+                             .. " the CHILD_SA would expire before its rekey", node, tostring(spec.life_time),
+                             tostring(spec.rekey_time or 3600)))
   end
   local dp = spec.dataplane or "kernel"
   if not DATAPLANES[dp] then
@@ -156,7 +177,15 @@ local function strongswan_conf(spec, dataplane, scale)
   return table.concat(lines, "\n") .. "\n"
 end
 
-local function swanctl_conf(spec, role)
+-- A lifetime for swanctl.conf: the scenario's seconds times the run's time
+-- scale (the VM's protocol timers run slower), whole seconds (swanctl reads
+-- no fractions); a non-zero one stays at least 1 s.
+local function duration(seconds, scale)
+  if seconds == 0 then return "0s" end
+  return string.format("%ds", math.max(1, math.floor(seconds * scale + 0.5)))
+end
+
+local function swanctl_conf(spec, role, scale)
   local initiator = spec.remote ~= nil
   local v = spec.version or 2
   local local_id, remote_id = swanauth.ids(spec, initiator)
@@ -180,6 +209,16 @@ local function swanctl_conf(spec, role)
     c[#c + 1] = "    fragmentation = " .. (fr == true and "yes" or fr == false and "no" or fr)
   end
   if spec.dpd then c[#c + 1] = string.format("    dpd_delay = %ds", spec.dpd) end
+  -- IKE rekeying and reauthentication; rand_time 0 unless asked, so a lab's
+  -- rekey happens when the scenario says, not up to 10% earlier at random.
+  -- over_time (the hard end if a rekey never completes) is charon's 10%, but
+  -- at least 1 s: charon's integer 10% of a lab's 5 s is 0, which ends the
+  -- IKE SA the moment its rekey starts.
+  if spec.ike_rekey_time then c[#c + 1] = "    rekey_time = " .. duration(spec.ike_rekey_time, scale) end
+  if spec.reauth then c[#c + 1] = "    reauth_time = " .. duration(spec.reauth, scale) end
+  local ike_time = math.max(spec.ike_rekey_time or 0, spec.reauth or 0)
+  if ike_time > 0 then c[#c + 1] = "    over_time = " .. duration(math.max(1, ike_time / 10), scale) end
+  c[#c + 1] = "    rand_time = " .. duration(spec.rand_time or 0, scale)
   -- MOBIKE (IKEv2, on by default) moves IKE to udp/4500 after IKE_SA_INIT even
   -- without a NAT (RFC 4555); mobike = false keeps a NAT-free exchange on 500.
   if spec.mobike == false and v == 2 then c[#c + 1] = "    mobike = no" end
@@ -191,7 +230,16 @@ local function swanctl_conf(spec, role)
     "        mode = " .. (spec.mode or "tunnel"),
     "        local_ts = " .. (spec.local_ts or "dynamic"),
     "        remote_ts = " .. (spec.remote_ts or "dynamic"),
+    "        rand_time = " .. duration(spec.rand_time or 0, scale),
   }
+  if spec.rekey_time then child[#child + 1] = "        rekey_time = " .. duration(spec.rekey_time, scale) end
+  -- Without a life_time, charon's default is 110% of rekey_time, which its
+  -- integer seconds make equal to a short rekey_time: at least 1 s more here.
+  local life = spec.life_time
+  if not life and spec.rekey_time and spec.rekey_time > 0 then
+    life = spec.rekey_time + math.max(1, spec.rekey_time / 10)
+  end
+  if life then child[#child + 1] = "        life_time = " .. duration(life, scale) end
   if spec.ah_proposals then
     child[#child + 1] = "        ah_proposals = " .. spec.ah_proposals
   else
@@ -263,7 +311,7 @@ local function start(node, spec)
   if dataplane.name == "kernel-libipsec" then ensure_tun(dir) end
   local conf, swanctl = dir .. "/strongswan.conf", dir .. "/swanctl.conf"
   write(conf, strongswan_conf(spec, dataplane.name, info.time_scale))
-  write(swanctl, swanctl_conf(spec, role))
+  write(swanctl, swanctl_conf(spec, role, info.time_scale))
   swanauth.install(spec, dir)
 
   local sock = rundir .. "/charon.vici"
@@ -280,10 +328,11 @@ local function start(node, spec)
                              node.name, dir))
   end
   local self = setmetatable({ node = node, proc = proc, sock = sock, dir = dir, spec = spec,
-                              conf = conf, line = 0, dataplane = dataplane.name }, Charon)
+                              conf = conf, line = 0, dataplane = dataplane.name,
+                              on_updown = spec.on_updown, log = {}, handlers = {} }, Charon)
   self.vici = self:_connect()
-  self.events = self:_connect()
-  local ok, lerr = self.events:listen({ "ike-updown", "child-updown" })
+  self.event_conn = self:_connect()
+  local ok, lerr = self.event_conn:listen(vici_sa.REGISTER)
   if not ok then core.raise(lerr) end
   self:_load(conf, swanctl)
   return self
@@ -327,35 +376,12 @@ function Charon:terminate()
   if not reply then core.raise(err) end
 end
 
-local function yes(v) return v == "yes" end
-
--- The IKE SAs as friendly tables (VICI omits false booleans and empty lists).
+-- The IKE SAs as friendly tables (vici_sa.lua lists the keys). Events
+-- that arrived meanwhile are handled first, so on_updown has seen them.
 function Charon:sas()
+  self:_pump(0)
   local _, events = self.vici:request("list-sas", {}, 10, "list-sa")
-  local out = {}
-  for _, ev in ipairs(events or {}) do
-    for name, sa in pairs(ev) do
-      local children = {}
-      for _, ch in pairs(sa["child-sas"] or {}) do
-        children[#children + 1] = {
-          name = ch.name, state = ch.state, mode = ch.mode, protocol = ch.protocol,
-          encap = yes(ch.encap), spi_in = ch["spi-in"], spi_out = ch["spi-out"],
-          local_ts = ch["local-ts"] or {}, remote_ts = ch["remote-ts"] or {},
-        }
-      end
-      out[#out + 1] = {
-        name = name, state = sa.state, version = tonumber(sa.version),
-        local_host = sa["local-host"], local_port = tonumber(sa["local-port"]),
-        remote_host = sa["remote-host"], remote_port = tonumber(sa["remote-port"]),
-        initiator = yes(sa.initiator), nat_local = yes(sa["nat-local"]),
-        nat_remote = yes(sa["nat-remote"]), nat_fake = yes(sa["nat-fake"]), nat_any = yes(sa["nat-any"]),
-        spi_i = sa["initiator-spi"], spi_r = sa["responder-spi"],
-        local_vips = sa["local-vips"] or {}, remote_vips = sa["remote-vips"] or {},
-        children = children,
-      }
-    end
-  end
-  return out
+  return vici_sa.list(events)
 end
 
 -- The state the wait compares: "established" (IKE up with an installed child),
@@ -378,11 +404,81 @@ end
 
 local STATES = { established = true, ["ike-established"] = true, connecting = true, down = true }
 
+-- Events from charon, in arrival order: each is logged (events()) and an
+-- up/down one goes to on_updown. Lua runs one thing at a time, so the
+-- handler runs inside this endpoint's next call (await, sas, events); a
+-- handler that waits itself only queues what arrives meanwhile for the
+-- outer call. Waits up to seconds for the first event; returns how many came.
+function Charon:_pump(seconds)
+  local got = 0
+  local name, body = self.event_conn:next_event(seconds or 0)
+  while name do
+    local ev = vici_sa.event(name, body)
+    if ev then
+      ev.t = core.now()
+      self.log[#self.log + 1] = ev
+      if ev.up ~= nil then self.handlers[#self.handlers + 1] = ev end
+      got = got + 1
+    end
+    name, body = self.event_conn:next_event(0)
+  end
+  if not self.dispatching then
+    self.dispatching = true
+    while #self.handlers > 0 do
+      local ev = table.remove(self.handlers, 1)
+      if self.on_updown then
+        local ok, err = pcall(self.on_updown, ev)
+        if not ok then self.dispatching = false; error(err, 0) end
+      end
+    end
+    self.dispatching = false
+  end
+  return got
+end
+
+-- Every event so far (of one kind: "child-rekey", ...), oldest first.
+function Charon:events(kind)
+  if kind ~= nil and not vici_sa.KINDS[kind] then
+    core.raise("events: unknown kind '" .. tostring(kind) .. "' (child-up, child-down, ike-up, ike-down, "
+               .. "child-rekey, ike-rekey)")
+  end
+  self:_pump(0)
+  local out = {}
+  for _, ev in ipairs(self.log) do
+    if kind == nil or ev.kind == kind then out[#out + 1] = ev end
+  end
+  return out
+end
+
+-- Wait for the next event of a kind, one that arrives after the call (an
+-- earlier one is in events()). Returns the event, or false at the deadline
+-- or when charon is gone.
+function Charon:_await_event(kind, seconds)
+  local deadline = core.now() + (seconds or 10)
+  local from = #self.log
+  self:_pump(0)
+  while true do
+    for i = from + 1, #self.log do
+      if self.log[i].kind == kind then return self.log[i] end
+    end
+    from = #self.log
+    local left = deadline - core.now()
+    if left <= 0 or not self.proc:alive() then return false end
+    if self:_pump(left) == 0 and core.now() < deadline then
+      return false   -- charon closed the event connection: it is going away
+    end
+  end
+end
+
 -- Wait until the SA reaches state ("established", "down", ...) or seconds pass.
 -- Every line charon logs wakes the wait; VICI list-sas decides. Returns true/false.
+-- An event kind ("child-up", "child-down", "child-rekey", "ike-rekey", "ike-up",
+-- "ike-down") waits for the next such event instead and returns it.
 function Charon:await(state, seconds)
+  if vici_sa.KINDS[state] then return self:_await_event(state, seconds) end
   if not STATES[state] then
-    core.raise("await: unknown state '" .. tostring(state) .. "' (established, ike-established, connecting, down)")
+    core.raise("await: unknown state '" .. tostring(state) .. "' (established, ike-established, connecting, down;"
+               .. " or an event: child-up, child-down, child-rekey, ike-rekey, ike-up, ike-down)")
   end
   local deadline = core.now() + (seconds or 10)
   while true do
@@ -392,9 +488,7 @@ function Charon:await(state, seconds)
     local left = deadline - core.now()
     if left <= 0 then return false end
     -- Sleep until charon says anything (a log line) or an event arrives.
-    if self.proc:wait_line(self.proc:count() + 1, left) then
-      while self.events:next_event(0) do end
-    end
+    if self.proc:wait_line(self.proc:count() + 1, left) then self:_pump(0) end
   end
 end
 

@@ -615,6 +615,22 @@ static void test_filter_ike(void)
 	f.response = 0;
 	ok(!match(&f, npc), "filter notify with response=false: not the request");
 
+	/* ike_spi: either SPI of the header, so both ends' messages of one IKE SA match */
+	struct tl_packet rekeyed = mk_ike_natt(7, WAN, 37, 1, 0);
+	rekeyed.f.ike_ispi = 0x1122334455667788ULL;
+	rekeyed.f.ike_rspi = 0x99aabbccddeeff00ULL;
+	f = flt(PF_IKE_SPI);
+	f.ike_spi = 0x1122334455667788ULL;
+	ok(match(&f, rekeyed) && !match(&f, init), "filter ike_spi: the initiator's SPI");
+	f.ike_spi = 0x99aabbccddeeff00ULL;
+	ok(match(&f, rekeyed) && !match(&f, init), "filter ike_spi: the responder's SPI");
+	f.ike_spi = 0x0123456789abcdefULL;   /* mk_ike's initiator SPI */
+	ok(match(&f, init) && !match(&f, rekeyed), "filter ike_spi: another IKE SA's packets do not match");
+	struct tl_packet esp_same = mk_esp_udp(1, WAN, 0x01234567, 1);
+	esp_same.f.ike_ispi = 0x0123456789abcdefULL;   /* stale facts of another class never count */
+	ok(!match(&f, esp_same), "filter ike_spi: only IKE packets");
+	is_str(describe(&f), "ike_spi=0x0123456789abcdef", "describe ike_spi: 16 hex digits");
+
 	f = flt(PF_IKE | PF_LINK | PF_SPORT);
 	snprintf(f.ike, sizeof f.ike, "IKE_AUTH");
 	f.link = WAN;
