@@ -8,7 +8,8 @@
 #     and each PKCS#12 imports into an NSS database (pk12util, libreswan's way);
 #   - the bundled scenarios/certs/ pass on the host (userspace ESP);
 #   - BUILT TO FAIL (tests/scenarios/certs/): a wrong CA, a revoked
-#     certificate, a per-peer secret presented by the wrong peer: each fails
+#     certificate, a per-peer secret presented by the wrong peer, a wrong
+#     EAP-MSCHAPv2 password: each fails
 #     exactly the points it should (the tunnel and its ping), no other;
 #   - bad fields stop the scenario at the user's line with exit status 2.
 # Runs from the repository root as root; VPNLAB names the binary.
@@ -78,6 +79,7 @@ built() {
 built wrong-ca tests/scenarios/certs/wrong-ca.lua "1 2" 11
 built revoked tests/scenarios/certs/revoked.lua "1 2" 10
 built psk-swapped tests/scenarios/certs/psk-swapped.lua "1" 5
+built eap-wrong-password tests/scenarios/certs/eap-wrong-password.lua "1" 8
 
 # --- bad fields: exit 2 at the user's line -------------------------------------
 # bad NAME ERE LUA...: a scenario of those lines (the one to blame ends in

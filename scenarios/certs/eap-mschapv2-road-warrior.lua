@@ -26,6 +26,9 @@ vpnlab.ok(client:await("established", 10), "alice's tunnel is established")
 local ping = net.nodes.client:exec{ "ping", "-c", "3", "-i", "0.2", "-W", "5", "10.1.0.1" }
 vpnlab.is(ping.status, 0, "ping through the tunnel reaches the gateway's inside address")
 
+vpnlab.ok(gw:logged("loaded plugins: .* eap%-identity eap%-mschapv2"), "the gateway's charon loaded eap-mschapv2")
+vpnlab.ok(gw:logged("providers loaded by OpenSSL: legacy"),
+          "OpenSSL's legacy provider is loaded (MSCHAPv2's MD4, through the openssl plugin)")
 vpnlab.ok(client:logged("authentication of 'vpn.lab' with %S+ successful"),
           "the client authenticated the gateway by its certificate")
 vpnlab.ok(gw:logged("EAP method EAP_MSCHAPV2 succeeded"), "the gateway: EAP-MSCHAPv2 succeeded")
