@@ -1,10 +1,13 @@
 -- Rekeying on the wire, strongSwan to strongSwan with the userspace data
 -- plane (kernel-libipsec: any kernel, ESP always in UDP 4500). The client's
 -- CHILD_SA rekeys after 3 s and its IKE SA after 5 s (rand_time is 0 in a
--- lab, so neither comes early). A ping runs every 0.1 s across both.
+-- lab, so neither comes early). A ping runs every 0.1 s across the CHILD_SA
+-- rekey at 3 s, the IKE rekey at 5 s and the next CHILD_SA rekey at 6 s (on
+-- the new IKE SA), and is stopped after it.
 --   - CHILD_SA rekey: a CREATE_CHILD_SA request from the client and its
 --     response; the new SPIs carry the traffic after it and the old ones stop
---     (a transition on each direction's SPI); the ping loses nothing.
+--     (a transition on each direction's SPI); the ping loses nothing but, at
+--     most, the one echo in flight when it is interrupted.
 --   - IKE rekey: another CREATE_CHILD_SA, this one for the IKE SA; the new
 --     IKE SPIs take over: the delete at the end is on them, and after the
 --     first packet of the new IKE SA none of the old one is seen.
@@ -30,8 +33,9 @@ vpnlab.ok(child0 and child0.rekey_time and child0.rekey_time <= 3,
 vpnlab.ok(sa0 and sa0.rekey_time and sa0.rekey_time <= 5,
           "sas(): the IKE SA's rekey is due within 5 s (" .. tostring(sa0 and sa0.rekey_time) .. " s left)")
 
--- 80 pings 0.1 s apart: 8 s, across both rekeys.
-local ping = net.nodes.client:run{ "ping", "-c", "80", "-i", "0.1", "-W", "2", "10.1.0.1", name = "ping-across" }
+-- Pings 0.1 s apart until stopped (a count would be wall-clock time, and
+-- the VM's timers run slower).
+local ping = net.nodes.client:run{ "ping", "-i", "0.1", "-W", "2", "10.1.0.1", name = "ping-across" }
 
 local rk = client:await("child-rekey", 10)
 vpnlab.ok(rk, "the client's CHILD_SA rekeyed (child-rekey event)")
@@ -48,23 +52,31 @@ vpnlab.ok(ike_new.spi_i and ike_new.spi_i ~= ike_old.spi_i and ike_new.spi_r ~= 
           string.format("new IKE SPIs (%s_%s -> %s_%s)", tostring(ike_old.spi_i), tostring(ike_old.spi_r),
                         tostring(ike_new.spi_i), tostring(ike_new.spi_r)))
 
-local status = ping:wait(20)
-local out = ping:output()
-local sent, received = out:match("(%d+) packets transmitted, (%d+) received")
-vpnlab.is(status, 0, "the ping ran to its end")
-vpnlab.is(received, sent, string.format("no ping lost across both rekeys (%s sent, %s received)",
-                                         tostring(sent), tostring(received)))
+local again = client:await("child-rekey", 10)
+vpnlab.ok(again, "the CHILD_SA rekeyed again, on the new IKE SA")
+ping:kill(2)   -- SIGINT: ping prints its statistics and ends
+local status = ping:wait(10)
+local sent, received = ping:output():match("(%d+) packets transmitted, (%d+) received")
+sent, received = tonumber(sent), tonumber(received)
+vpnlab.is(status, 0, "the ping ran until interrupted")
+vpnlab.ok(sent and sent >= 20 and received >= sent - 1,
+          string.format("no ping lost across three rekeys (%s sent, %s received; the last may be in flight)",
+                        tostring(sent), tostring(received)))
 
 -- After the rekeys the live SAs are the new ones.
 local sa = client:sas()[1]
 vpnlab.is(sa and sa.spi_i, ike_new.spi_i, "sas(): the IKE SA is the new one")
 -- The CHILD_SA rekeys every 3 s: the live one is the last rekey's new one.
 local rekeys = client:events("child-rekey")
-vpnlab.ok(#rekeys >= 2, "events(): " .. #rekeys .. " CHILD_SA rekeys in the ping's 8 s, every 3 s")
+vpnlab.is(#rekeys, 2, "events(): both CHILD_SA rekeys, in order")
 local live = sa and sa.children[#sa.children]
 vpnlab.is(live and live.spi_out, rekeys[#rekeys].new.spi_out, "sas(): the CHILD_SA is the last rekey's new one")
-vpnlab.ok(live and live.packets_out > 0 and live.bytes_out > 0,
-          "sas(): the new CHILD_SA counted packets out (" .. tostring(live and live.packets_out) .. ")")
+local mid = rekeys[2] and rekeys[2].old or {}
+-- Inbound counters: kernel-libipsec reports 0 outbound for a CHILD_SA made
+-- by a rekey (charon logs "(0 bytes)" for it too), so the replies count.
+vpnlab.ok(mid.spi_out == new.spi_out and mid.packets_in > 10 and mid.bytes_in >= 84 * mid.packets_in,
+          string.format("the first rekey's CHILD_SA carried the ping's replies until the second (%s packets, %s bytes in)",
+                        tostring(mid.packets_in), tostring(mid.bytes_in)))
 
 client:terminate()
 vpnlab.ok(client:await("down", 5), "the tunnel is down after terminate")
