@@ -329,7 +329,8 @@ local function start(node, spec)
   end
   local self = setmetatable({ node = node, proc = proc, sock = sock, dir = dir, spec = spec,
                               conf = conf, line = 0, dataplane = dataplane.name,
-                              on_updown = spec.on_updown, log = {}, handlers = {} }, Charon)
+                              on_updown = spec.on_updown, log = {}, handlers = {},
+                              time_scale = info.time_scale }, Charon)
   self.vici = self:_connect()
   self.event_conn = self:_connect()
   local ok, lerr = self.event_conn:listen(vici_sa.REGISTER)
@@ -381,7 +382,7 @@ end
 function Charon:sas()
   self:_pump(0)
   local _, events = self.vici:request("list-sas", {}, 10, "list-sa")
-  return vici_sa.list(events)
+  return vici_sa.list(events, self.time_scale)
 end
 
 -- The state the wait compares: "established" (IKE up with an installed child),
@@ -413,7 +414,7 @@ function Charon:_pump(seconds)
   local got = 0
   local name, body = self.event_conn:next_event(seconds or 0)
   while name do
-    local ev = vici_sa.event(name, body)
+    local ev = vici_sa.event(name, body, self.time_scale)
     if ev then
       ev.t = core.now()
       self.log[#self.log + 1] = ev

@@ -2,9 +2,11 @@
 -- (list-sas' "list-sa" events and the ike-updown, child-updown, ike-rekey and
 -- child-rekey events), turned into the tables the strongSwan driver hands to
 -- scenarios: snake_case keys, numbers as numbers, booleans as booleans, lists
--- as arrays, CHILD_SAs in the order charon created them. VICI omits a false
--- boolean, an empty list and a timer that is off: those become false, {} and
--- nil. Pure functions; the driver owns the connection.
+-- as arrays, CHILD_SAs in the order charon created them, times in the
+-- scenario's seconds (charon's divided by the run's time scale, as every
+-- timer the driver writes is multiplied by it). VICI omits a false boolean,
+-- an empty list and a timer that is off: those become false, {} and nil.
+-- Pure functions; the driver owns the connection.
 --
 -- An IKE SA: name, uniqueid, state, version, initiator, local_host/_port,
 -- remote_host/_port, local_id, remote_id (remote_eap_id, remote_xauth_id when
@@ -21,6 +23,12 @@ local M = {}
 
 local function yes(v) return v == "yes" end
 
+-- charon's whole seconds -> the scenario's (nil stays nil)
+local function secs(v, scale)
+  local n = tonumber(v)
+  return n and n / scale
+end
+
 local function list(v)
   if type(v) ~= "table" then return {} end
   local out = {}
@@ -30,7 +38,8 @@ end
 
 -- keysize is meaningful for variable-length ciphers only; charon sends it
 -- for AES and omits it otherwise.
-function M.child(ch)
+function M.child(ch, scale)
+  scale = scale or 1
   return {
     name = ch.name, uniqueid = tonumber(ch.uniqueid), reqid = tonumber(ch.reqid),
     state = ch.state, mode = ch.mode, protocol = ch.protocol, encap = yes(ch.encap),
@@ -39,25 +48,26 @@ function M.child(ch)
     dh = ch["dh-group"], esn = yes(ch.esn),
     bytes_in = tonumber(ch["bytes-in"]) or 0, bytes_out = tonumber(ch["bytes-out"]) or 0,
     packets_in = tonumber(ch["packets-in"]) or 0, packets_out = tonumber(ch["packets-out"]) or 0,
-    use_in = tonumber(ch["use-in"]), use_out = tonumber(ch["use-out"]),
-    install_time = tonumber(ch["install-time"]), rekey_time = tonumber(ch["rekey-time"]),
-    life_time = tonumber(ch["life-time"]),
+    use_in = secs(ch["use-in"], scale), use_out = secs(ch["use-out"], scale),
+    install_time = secs(ch["install-time"], scale), rekey_time = secs(ch["rekey-time"], scale),
+    life_time = secs(ch["life-time"], scale),
     local_ts = list(ch["local-ts"]), remote_ts = list(ch["remote-ts"]),
   }
 end
 
 -- Children in creation order (uniqueid): the section keys ("net-3") are
 -- hashed by Lua, and a rekey leaves two of the same name for a moment.
-local function children(sections)
+local function children(sections, scale)
   local out = {}
   for _, ch in pairs(sections or {}) do
-    if type(ch) == "table" then out[#out + 1] = M.child(ch) end
+    if type(ch) == "table" then out[#out + 1] = M.child(ch, scale) end
   end
   table.sort(out, function(a, b) return (a.uniqueid or 0) < (b.uniqueid or 0) end)
   return out
 end
 
-function M.ike(name, sa)
+function M.ike(name, sa, scale)
+  scale = scale or 1
   return {
     name = name, uniqueid = tonumber(sa.uniqueid), state = sa.state, version = tonumber(sa.version),
     local_host = sa["local-host"], local_port = tonumber(sa["local-port"]),
@@ -69,19 +79,19 @@ function M.ike(name, sa)
     spi_i = sa["initiator-spi"], spi_r = sa["responder-spi"],
     encr = sa["encr-alg"], encr_keysize = tonumber(sa["encr-keysize"]), integ = sa["integ-alg"],
     prf = sa["prf-alg"], dh = sa["dh-group"],
-    established = tonumber(sa.established), rekey_time = tonumber(sa["rekey-time"]),
-    reauth_time = tonumber(sa["reauth-time"]),
+    established = secs(sa.established, scale), rekey_time = secs(sa["rekey-time"], scale),
+    reauth_time = secs(sa["reauth-time"], scale),
     local_vips = list(sa["local-vips"]), remote_vips = list(sa["remote-vips"]),
-    children = children(sa["child-sas"]),
+    children = children(sa["child-sas"], scale),
   }
 end
 
 -- list-sas' streamed events -> IKE SAs, in creation order.
-function M.list(events)
+function M.list(events, scale)
   local out = {}
   for _, ev in ipairs(events or {}) do
     for name, sa in pairs(ev) do
-      if type(sa) == "table" then out[#out + 1] = M.ike(name, sa) end
+      if type(sa) == "table" then out[#out + 1] = M.ike(name, sa, scale) end
     end
   end
   table.sort(out, function(a, b) return (a.uniqueid or 0) < (b.uniqueid or 0) end)
@@ -101,13 +111,13 @@ end
 --   ike-rekey     kind "ike-rekey", ike, old, new (IKE SAs: spi_i/spi_r tell them apart)
 --   child-rekey   kind "child-rekey", ike, child, sa, old, new (CHILD_SAs: spi_in/spi_out)
 -- nil for an event of another name or one without an SA.
-function M.event(name, body)
+function M.event(name, body, scale)
   if type(body) ~= "table" then return nil end
   local ike, sa = the_ike(body)
   if not ike then return nil end
   if name == "ike-updown" or name == "child-updown" then
     local up = yes(body.up)
-    local ev = { up = up, ike = ike, sa = M.ike(ike, sa) }
+    local ev = { up = up, ike = ike, sa = M.ike(ike, sa, scale) }
     if name == "ike-updown" then
       ev.kind = up and "ike-up" or "ike-down"
       return ev
@@ -117,15 +127,16 @@ function M.event(name, body)
     ev.child = ev.child_sa and ev.child_sa.name
     return ev
   elseif name == "ike-rekey" then
-    return { kind = "ike-rekey", ike = ike, old = M.ike(ike, sa.old or {}), new = M.ike(ike, sa.new or {}) }
+    return { kind = "ike-rekey", ike = ike, old = M.ike(ike, sa.old or {}, scale),
+             new = M.ike(ike, sa.new or {}, scale) }
   elseif name == "child-rekey" then
     local ev = { kind = "child-rekey", ike = ike }
     local plain = {}
     for k, v in pairs(sa) do if k ~= "child-sas" then plain[k] = v end end
-    ev.sa = M.ike(ike, plain)
+    ev.sa = M.ike(ike, plain, scale)
     for _, pair in pairs(sa["child-sas"] or {}) do
       if type(pair) == "table" and pair.old and pair.new then
-        ev.old, ev.new = M.child(pair.old), M.child(pair.new)
+        ev.old, ev.new = M.child(pair.old, scale), M.child(pair.new, scale)
         ev.child = ev.new.name or ev.old.name
         break
       end
