@@ -505,6 +505,7 @@ end
 -- Endpoint drivers register themselves on load.
 require("vpnlab.strongswan").attach(Node)
 require("vpnlab.l2tp").attach(Node)
+require("vpnlab.libreswan").attach(Node)
 
 -- The environment the scenario file runs in (see vpnlab/sandbox.lua).
 function vpnlab._scenario_env()
