@@ -147,7 +147,10 @@ static int write_issued(lua_State *L, struct pki_ca *ca, X509 *cert, EVP_PKEY *k
 {
 	char base[PATH_MAX - 8], path[PATH_MAX];
 
-	snprintf(base, sizeof(base), "%s/%llu-%s", ca->dir, (unsigned long long)serial, id);
+	if ((size_t)snprintf(base, sizeof(base), "%s/%llu-%s", ca->dir, (unsigned long long)serial, id) >= sizeof(base)) {
+		snprintf(err, errlen, "the path of its files is too long");
+		return -1;
+	}
 	snprintf(path, sizeof(path), "%s.crt", base);
 	if (pki_write_cert(path, cert, err, errlen) < 0)
 		return -1;
