@@ -23,10 +23,11 @@ local M = {}
 
 local function yes(v) return v == "yes" end
 
--- charon's whole seconds -> the scenario's (nil stays nil)
+-- charon's whole seconds -> the scenario's (nil stays nil; whole stays an integer)
 local function secs(v, scale)
   local n = tonumber(v)
-  return n and n / scale
+  if not n then return nil end
+  return math.tointeger(n / scale) or n / scale
 end
 
 local function list(v)
