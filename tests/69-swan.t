@@ -14,6 +14,8 @@
 #     life_time never rounded onto the rekey); BUILT TO FAIL:
 #     tests/scenarios/notify/proposal-mismatch.lua fails exactly points 2 and
 #     4, point 4 naming the NO_PROPOSAL_CHOSEN that was sent instead
+#   - tests/scenarios/notify/icmp-numbers.lua: icmp = 8 / 0 / 3 / 13 over a
+#     lab's own pings, the same counts as the names
 #   - bad scenario input, exit 2 with the file:line: lifetimes that are not
 #     seconds or expire before their rekey, on_updown not a function, await
 #     and events on an unknown kind, an error inside on_updown
@@ -100,6 +102,11 @@ diag4=$(sed -n '/^    not ok 4 /,/^      \.\.\./p' "$tmp/mismatch.out")
 like "$diag4" "ike_notifies: \{.*NO_PROPOSAL_CHOSEN: 1\}" "point 4: NO_PROPOSAL_CHOSEN is among the notifies seen instead"
 like "$diag4" "last_packet: \"[0-9.]+ net [0-9.]+:500 > [0-9.]+:500 ike IKE_SA_INIT v2 R N\(NO_PROPOSAL_CHOSEN\)" \
 	"point 4: the gateway's answer, its one notify on the line"
+
+scen icmp tests/scenarios/notify/icmp-numbers.lua
+is "$rc $(points icmp)" "0 7 0" "icmp-numbers: exit 0, icmp by number and by name agree (7 points)" \
+	"$(grep -A6 '^    not ok' "$tmp/icmp.out")"
+like "$(grep '^    ok 2 ' "$tmp/icmp.out")" "icmp = 8: three echo requests" "icmp-numbers: the point by number"
 
 # --- bad scenario input: exit 2 at the line ------------------------------------------------
 bad_scenario() {   # bad_scenario DESC ERE LUA-LINE...: the scenario's error matches ERE and names the last line
