@@ -477,7 +477,10 @@ function Pluto:await(state, seconds)
     if not self.proc:alive() then return false end
     local left = deadline - core.now()
     if left <= 0 then return false end
-    self.proc:wait_line(self.proc:count() + 1, left)
+    -- pluto logs a transition ("IPsec SA established") a moment before whack
+    -- reports the new state, so a wake that found nothing new re-asks after
+    -- at most half a second while pluto stays silent.
+    self.proc:wait_line(self.proc:count() + 1, math.min(left, 0.5))
   end
 end
 
