@@ -14,6 +14,9 @@
 #     life_time never rounded onto the rekey); BUILT TO FAIL:
 #     tests/scenarios/notify/proposal-mismatch.lua fails exactly points 2 and
 #     4, point 4 naming the NO_PROPOSAL_CHOSEN that was sent instead
+#   - BUILT TO FAIL: tests/scenarios/rekey/pfs-mismatch.lua (the gateway wants
+#     PFS, the client offers none: up, then the rekey is refused and the
+#     CHILD_SA expires): exactly points 2 and 6 fail
 #   - tests/scenarios/notify/icmp-numbers.lua: icmp = 8 / 0 / 3 / 13 over a
 #     lab's own pings, the same counts as the names
 #   - bad scenario input, exit 2 with the file:line: lifetimes that are not
@@ -102,6 +105,14 @@ diag4=$(sed -n '/^    not ok 4 /,/^      \.\.\./p' "$tmp/mismatch.out")
 like "$diag4" "ike_notifies: \{.*NO_PROPOSAL_CHOSEN: 1\}" "point 4: NO_PROPOSAL_CHOSEN is among the notifies seen instead"
 like "$diag4" "last_packet: \"[0-9.]+ net [0-9.]+:500 > [0-9.]+:500 ike IKE_SA_INIT v2 R N\(NO_PROPOSAL_CHOSEN\)" \
 	"point 4: the gateway's answer, its one notify on the line"
+
+scen pfs tests/scenarios/rekey/pfs-mismatch.lua
+is "$rc" 1 "pfs-mismatch: exit 1 (BUILT TO FAIL)"
+is "$(grep '^    not ok' "$tmp/pfs.out" | awk '{ print $3 }' | tr '\n' ' ')" "2 6 " \
+	"pfs-mismatch: exactly points 2 (the rekey) and 6 (no ping lost) fail"
+is "$(points pfs)" "5 2" "pfs-mismatch: the others pass (up, the expiry's child-down, CREATE_CHILD_SA both ways, the log)"
+like "$(grep '^    not ok 6 ' "$tmp/pfs.out")" "\(BUILT TO FAIL: ([0-9]+) sent, ([0-9]+) received\)" "pfs-mismatch point 6: the ping's counts"
+like "$(cat "$dir/client/charon.log" 2>/dev/null)" "CHILD_SA rekeying failed, trying again" "pfs-mismatch: charon's log says the rekey failed"
 
 scen icmp tests/scenarios/notify/icmp-numbers.lua
 is "$rc $(points icmp)" "0 7 0" "icmp-numbers: exit 0, icmp by number and by name agree (7 points)" \
