@@ -1,7 +1,7 @@
 /*
 ** doctor.c: see doctor.h. The VM image is looked up first because whether a
 ** missing kernel feature is a problem depends on it; the rows still come out
-** in reading order (kernel, tools, image, acceleration).
+** in reading order (kernel, tools, image, libreswan, acceleration).
 */
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "cli/doctor.h"
 #include "lab/probe.h"
+#include "vm/swanfetch.h"
 #include "vm/vmcache.h"
 
 #define DOCTOR_COL 20   /* width of the item and status columns */
@@ -35,6 +36,7 @@ static const struct doctor_tool doctor_tools[] = {
 	{ "swanctl", NULL, "strongswan-swanctl", "every IPsec scenario", DOCTOR_NEEDED },
 	{ "xl2tpd", NULL, "xl2tpd", "node:l2tp (L2TP scenarios, scenarios/ports/07-09 and 13)", DOCTOR_OPTIONAL },
 	{ "pppd", NULL, "ppp", "node:l2tp (L2TP scenarios, scenarios/ports/07-09 and 13)", DOCTOR_OPTIONAL },
+	{ "certutil", NULL, "libnss3-tools", "node:libreswan (pluto's NSS database)", DOCTOR_OPTIONAL },
 	{ "qemu-system-x86_64", NULL, "qemu-system-x86", "the vm backend", DOCTOR_NEEDED },
 	{ "depmod", NULL, "kmod", "vpnlab vm prepare", DOCTOR_OPTIONAL },
 	{ "apt-get", NULL, "apt", "vpnlab vm prepare", DOCTOR_OPTIONAL },
@@ -169,6 +171,36 @@ static void doctor_vm_row(FILE *out, const struct vm_image *img, int ready, cons
 	doctor_row(out, "vm image", ready ? "prepared" : "missing", detail);
 }
 
+/*
+** libreswan, fetched into the cache by `vm prepare` (never installed): a
+** warning when missing, as only node:libreswan needs it.
+*/
+static void doctor_libreswan_row(FILE *out, const char *cache_root)
+{
+	char root[PATH_MAX], err[512], detail[PATH_MAX + 640];
+	struct swan_pkg *pkg = calloc(1, sizeof(*pkg));   /* two paths: keep it off the stack */
+
+	if (pkg == NULL) {
+		doctor_row(out, "libreswan", "unknown", "out of memory");
+		return;
+	}
+	if (cache_root == NULL && vmcache_root(NULL, root, sizeof(root), err, sizeof(err)) == 0)
+		cache_root = root;
+	if (cache_root == NULL) {
+		snprintf(detail, sizeof(detail), "%s; run: vpnlab vm prepare", err);
+		doctor_row(out, "libreswan", "missing (optional)", detail);
+	} else if (swanfetch_find(cache_root, pkg, err, sizeof(err)) == 0) {
+		snprintf(detail, sizeof(detail), "%s %s (pluto %s)", SWANFETCH_PACKAGE, pkg->version,
+		         pkg->pluto);
+		doctor_row(out, "libreswan", "fetched", detail);
+	} else {
+		snprintf(detail, sizeof(detail), "%s; run: vpnlab vm prepare (needed by node:libreswan,"
+		         " scenarios/interop)", err);
+		doctor_row(out, "libreswan", "missing (optional)", detail);
+	}
+	free(pkg);
+}
+
 static void doctor_accel_row(FILE *out)
 {
 	const char *detail;
@@ -220,6 +252,7 @@ int doctor_report(FILE *out, const char *cache_root, struct features *fs)
 		doctor_vm_row(out, img, ready, err);
 	else
 		doctor_row(out, "vm image", "unknown", err);
+	doctor_libreswan_row(out, cache_root);
 	doctor_accel_row(out);
 	if (t.problems == 0)
 		fprintf(out, "\nall good\n");

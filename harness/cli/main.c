@@ -24,6 +24,7 @@
 #include "run/runner.h"
 #include "run/select.h"
 #include "vm/vmcache.h"
+#include "vm/swanfetch.h"
 #include "vm/vmprep.h"
 
 #define EXIT_FAILED RUNNER_EXIT_FAILED
@@ -85,7 +86,8 @@ static void usage(FILE *out)
 	        "  --kernel    the kernel package to prepare or boot (default: what linux-image-amd64\n"
 	        "              depends on; run: the one prepared last)\n"
 	        "  vm prepare  download the kernel package (apt-get download, never installed), build\n"
-	        "              its module index and an initramfs; instant when the cache is current\n"
+	        "              its module index and an initramfs, and fetch libreswan for node:libreswan\n"
+	        "              (unpacked into the cache); instant when the cache is current\n"
 	        "  doctor      kernel features, daemons, VM image and acceleration, with hints\n"
 	        "  timeline    a run's packet flow as text: sender -> receiver, what it is, NAT rewrites\n"
 	        "  decode      vpnlab's dissector over any pcap/pcapng (--json: timeline.jsonl's objects)\n"
@@ -323,6 +325,13 @@ static int cmd_vm_prepare(struct options *o, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	printf("vm prepare: ready: %s %s (kernel %s) in %s\n", img.package, img.version, img.kver, img.dir);
+	/* libreswan for node:libreswan: fetched, never installed (vm/swanfetch.h). */
+	struct swan_pkg swan;
+	if (swanfetch_run(root, force, stdout, &swan, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpnlab vm prepare: libreswan: %s\n", err);
+		return EXIT_ERROR;
+	}
+	printf("vm prepare: ready: libreswan %s in %s\n", swan.version, swan.dir);
 	return 0;
 }
 
