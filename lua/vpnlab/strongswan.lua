@@ -451,9 +451,9 @@ function Charon:events(kind)
   return out
 end
 
--- Wait for the next event of a kind, one that arrives after the call (an
--- earlier one is in events()). Returns the event, or false at the deadline
--- or when charon is gone.
+-- Wait for the next event of a kind: one this endpoint had not read from
+-- charon when called (what it read before, during any call of it, is in
+-- events()). Returns the event, or false at the deadline or when charon is gone.
 function Charon:_await_event(kind, seconds)
   local deadline = core.now() + (seconds or 10)
   local from = #self.log
