@@ -26,8 +26,9 @@ enum vici_op {
 
 /* Limits: a packet (what follows the length field) may be at most 512 KiB,
 ** as in charon; sections nest at most VICI_MAX_DEPTH deep (charon's deepest
-** reply, list-sas, uses 3); at most VICI_IN_MAX unread bytes are buffered on a
-** connection (events a request left for vici_read_events). */
+** message, the child-rekey event, uses 4: IKE SA, child-sas, CHILD_SA,
+** old/new); at most VICI_IN_MAX unread bytes are buffered on a connection
+** (events a request left for vici_read_events). */
 #define VICI_MSG_MAX (512u * 1024u)
 #define VICI_MAX_DEPTH 64
 #define VICI_IN_MAX (8u * VICI_MSG_MAX)
