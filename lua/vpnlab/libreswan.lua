@@ -281,8 +281,9 @@ end
 local function start(node, spec)
   spec = spec or {}
   check_spec(node.name, spec)
-  core.require("esp")
+  -- A missing package is an error on every backend, before the data plane's skip.
   local root = M.root()
+  core.require("esp")
   local info = core.info()
   local dir = node:dir()
   local rundir = info.rundir .. "/" .. node.name .. "-pluto"
