@@ -93,7 +93,9 @@ is "$(grep -c 'generating CREATE_CHILD_SA request' "$dir/client/charon.log" 2>/d
 	"charon.log: three CREATE_CHILD_SA requests from the client (CHILD, IKE, CHILD)"
 
 scen updown scenarios/rekey/reinitiate-on-down.lua
-is "$rc $(points updown)" "0 21 0" "reinitiate-on-down: exit 0, 21 points pass" "$(grep -A6 '^    not ok' "$tmp/updown.out")"
+is "$rc $(points updown)" "0 22 0" "reinitiate-on-down: exit 0, 22 points pass" "$(grep -A6 '^    not ok' "$tmp/updown.out")"
+is "$(grep -E -o '(reauth_time|over_time) = [0-9]+s' "$dir/gateway/swanctl.conf" 2>/dev/null | tr '\n' ' ')" \
+	"reauth_time = 5400s over_time = 540s " "gateway swanctl.conf: reauth 5400 s, over_time its 10%"
 is "$(grep -c 'initiating IKE_SA vpnlab' "$dir/client/charon.log" 2>/dev/null)" 2 \
 	"charon.log: the client initiated twice (the second from on_updown)"
 

@@ -12,7 +12,7 @@ local gw_addr, client_addr = net.nodes.gateway:addr("net"), net.nodes.client:add
 
 local gw = net.nodes.gateway:strongswan{
   psk = "updown", pool = "10.99.0.0/24", local_ts = "10.1.0.1/32", dataplane = "libipsec",
-  id = "gw.lab", proposals = "aes192-sha256-modp3072", esp_proposals = "aes256-sha256",
+  id = "gw.lab", proposals = "aes192-sha256-modp3072", esp_proposals = "aes256-sha256", reauth = 5400,
 }
 local seen = {}
 local client
@@ -50,6 +50,8 @@ vpnlab.ok(near(sa.rekey_time, 7200) and near(child.rekey_time, 1800) and near(ch
                         tostring(sa.rekey_time), tostring(child.rekey_time), tostring(child.life_time)))
 local gw_sa = gw:sas()[1] or {}
 vpnlab.is(gw_sa.local_id .. " " .. gw_sa.remote_id, "gw.lab road@lab", "the gateway's sas(): the identities the other way")
+vpnlab.ok(near(gw_sa.reauth_time, 5400), "the gateway's sas(): its reauthentication is due in "
+          .. tostring(gw_sa.reauth_time) .. " s of 5400")
 
 local ping = net.nodes.client:exec{ "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.1.0.1" }
 vpnlab.is(ping.status, 0, "ping through the first tunnel")
