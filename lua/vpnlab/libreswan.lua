@@ -22,6 +22,7 @@
 
 local core = require("vpnlab.core")
 local daemon = require("vpnlab.daemon")
+local pki = require("vpnlab.pki")
 
 local M = {}
 
@@ -29,11 +30,11 @@ local CONN = "vpnlab"
 local EXEC = "/usr/libexec/ipsec"   -- inside the unpacked package
 
 local FIELDS = {
-  version = "number", psk = "string", id = "string", remote_id = "string", remote = "string",
+  version = "number", psk = "any", id = "string", remote_id = "string", remote = "string",
   pool = "string", vip = "boolean", local_ts = "string", remote_ts = "string",
   keep_alive = "any", encap = "boolean", mode = "string", proposals = "string",
   esp_proposals = "string", retransmit = "table", aggressive = "boolean", dpd = "number",
-  mobike = "boolean", fragmentation = "any", dataplane = "string",
+  mobike = "boolean", fragmentation = "any", dataplane = "string", cert = "table", ca = "table",
 }
 
 -- node:strongswan fields pluto has no equivalent for, and why.
@@ -41,8 +42,9 @@ local UNSUPPORTED = {
   ah_proposals = "AH is not offered by this driver (ESP only)",
   remote_port = "pluto starts IKE on udp/500 (ikeport is not driven here)",
   log = "pluto's debug classes are not strongSwan's log levels",
-  cert = "certificates are not wired into this driver yet (psk only)",
-  ca = "certificates are not wired into this driver yet (psk only)",
+  eap = "EAP is not driven here (psk or cert)",
+  user = "EAP is not driven here (psk or cert)",
+  password = "EAP is not driven here (psk or cert)",
 }
 
 local FRAGMENTATION = { yes = "yes", no = "no", force = "force" }
@@ -67,7 +69,19 @@ local function check_spec(node, spec)
       fail(node, "%s must be a %s, not a %s", k, FIELDS[k], type(v))
     end
   end
-  if not spec.psk then fail(node, "psk = \"...\" is required") end
+  if spec.cert ~= nil and not pki.is_cert(spec.cert) then fail(node, "cert must be a certificate from ca:issue{...}") end
+  if spec.ca ~= nil and not pki.is_ca(spec.ca) then fail(node, "ca must be a CA from vpnlab.pki.ca(...)") end
+  if spec.cert and spec.psk then fail(node, "give psk or cert, not both") end
+  if spec.cert and not spec.ca then fail(node, "cert needs ca = <CA> (the trust anchor for the peer's certificate)") end
+  if spec.cert and spec.cert.kind == "ed25519" then
+    fail(node, "pluto 4.10 (NSS) does not sign with Ed25519 keys: issue the certificate with key = \"ecdsa256\" or \"rsa2048\"")
+  end
+  if not spec.psk and not spec.cert then fail(node, "psk = \"...\" or cert = <certificate> is required") end
+  if spec.ca and not spec.cert then fail(node, "ca is the trust anchor for cert = <certificate>: give both") end
+  if spec.psk ~= nil and type(spec.psk) ~= "string" and type(spec.psk) ~= "table" then
+    fail(node, "psk must be a string, not a %s", type(spec.psk))
+  end
+  if type(spec.psk) == "table" then fail(node, "per-peer secrets (psk = {...}) are not driven here: give one psk string") end
   local v = spec.version or 2
   if v ~= 1 and v ~= 2 then fail(node, "version must be 1 or 2") end
   if spec.mode and spec.mode ~= "tunnel" and spec.mode ~= "transport" then
@@ -194,7 +208,7 @@ local function source_ip(node, spec)
   return nil
 end
 
-local function ipsec_conf(spec, left, srcip, updown, scale)
+local function ipsec_conf(spec, left, srcip, nickname, updown, scale)
   local initiator = spec.remote ~= nil
   local v = spec.version or 2
   local rt = spec.retransmit or {}
@@ -207,10 +221,9 @@ local function ipsec_conf(spec, left, srcip, updown, scale)
     "conn " .. CONN,
     "  auto=add",
     "  ikev2=" .. (v == 2 and "yes" or "no"),
-    "  authby=secret",
     "  type=" .. (spec.mode or "tunnel"),
     "  left=" .. left,
-    "  leftid=" .. ident(spec.id or (initiator and "client" or "gateway")),
+    "  leftid=" .. ident(spec.id or (spec.cert and spec.cert.id) or (initiator and "client" or "gateway")),
     "  right=" .. (spec.remote or "%any"),
     "  rightid=" .. ident(spec.remote_id or (initiator and "gateway" or "%any")),
     "  leftupdown=" .. updown,
@@ -222,6 +235,17 @@ local function ipsec_conf(spec, left, srcip, updown, scale)
     string.format("  retransmit-timeout=%d", math.max(1, math.floor(
       (rt.timeout or 1.0) * scale * ((rt.base or 1.5) ^ ((rt.tries or 3) + 1) - 1) / ((rt.base or 1.5) - 1) + 0.5))),
   }
+  -- A certificate: its key and the CA are in the node's NSS database. pluto
+  -- 4.10 must be told the key's kind: its default (rsasig,ecdsa) looks for
+  -- an RSA key first and signs nothing a peer accepts with an ECDSA one.
+  -- authby covers both ends, so the peer's key must be of the same kind.
+  if spec.cert then
+    c[#c + 1] = "  authby=" .. (spec.cert.kind == "rsa2048" and "rsasig" or "ecdsa")
+    c[#c + 1] = "  leftcert=" .. nickname
+    c[#c + 1] = "  leftsendcert=always"
+  else
+    c[#c + 1] = "  authby=secret"
+  end
   if spec.proposals then c[#c + 1] = "  ike=" .. spec.proposals end
   if spec.esp_proposals then c[#c + 1] = "  esp=" .. spec.esp_proposals end
   -- strongSwan's CHILD_SAs use PFS only when esp_proposals name a DH group;
@@ -278,6 +302,22 @@ local function tool(self, name, argv, log)
   return p:output()
 end
 
+-- The CA as a trust anchor (CT: trusted to issue peer certificates) and the
+-- node's certificate with its key from the PKCS#12 export; returns the
+-- nickname pluto's leftcert names (the one entry NSS holds a key for, u,u,u).
+local function import_cert(self, nssdir, cert, ca)
+  local db = "sql:" .. nssdir
+  tool(self, "certutil -A", { "certutil", "-A", "-d", db, "-n", ca.name, "-t", "CT,,", "-a", "-i", ca.cert },
+       "certutil-ca.log")
+  tool(self, "pk12util", { "pk12util", "-i", cert.p12, "-d", db, "-W", cert.p12_password }, "pk12util.log")
+  local list = tool(self, "certutil -L", { "certutil", "-L", "-d", db }, "certutil-list.log")
+  for line in list:gmatch("[^\n]+") do
+    local nick = line:match("^(.-)%s+u,u,u%s*$")
+    if nick then return nick end
+  end
+  fail(self.node.name, "pk12util imported no key from %s (see %s/certutil-list.log)", cert.p12, self.dir)
+end
+
 local function start(node, spec)
   spec = spec or {}
   check_spec(node.name, spec)
@@ -297,11 +337,17 @@ local function start(node, spec)
 
   local conf, secrets = dir .. "/ipsec.conf", dir .. "/ipsec.secrets"
   self.left = local_addr(node, spec)
-  write(conf, ipsec_conf(spec, self.left, source_ip(node, spec), EXEC .. "/_updown.xfrm", info.time_scale))
-  write(secrets, "# written by vpnlab: one PSK for any pair of identities\n%any %any : PSK "
-        .. quote(spec.psk) .. "\n")
   if not exists(nssdir .. "/cert9.db") then
     tool(self, "certutil -N", { "certutil", "-N", "-d", "sql:" .. nssdir, "--empty-password" }, "certutil.log")
+  end
+  local nickname = spec.cert and import_cert(self, nssdir, spec.cert, spec.ca)
+  write(conf, ipsec_conf(spec, self.left, source_ip(node, spec), nickname, EXEC .. "/_updown.xfrm",
+                         info.time_scale))
+  if spec.psk then
+    write(secrets, "# written by vpnlab: one PSK for any pair of identities\n%any %any : PSK "
+          .. quote(spec.psk) .. "\n")
+  else
+    write(secrets, "# written by vpnlab: the private key is in the NSS database (nss/)\n")
   end
 
   os.remove(self.ctl)   -- a socket left by a pluto that died would look ready
