@@ -2,15 +2,16 @@
 # libreswan as a second IKE implementation (issue 12, "libreswan").
 #   - one VM boot, two at once: scenarios/interop/ (strongSwan client <->
 #     libreswan gateway and libreswan client <-> strongSwan gateway, IKEv2
-#     with PSK, and IKEv1 main mode, each through the home NAT: the float to
-#     udp/4500, ESP in UDP and never raw, a ping through the tunnel) pass
-#     whole; BUILT TO FAIL: tests/scenarios/interop/proposal-mismatch.lua
+#     with PSK, IKEv2 with certificates, and IKEv1 main mode, each through
+#     the home NAT: the float to udp/4500, ESP in UDP and never raw, a ping
+#     through the tunnel; libreswan's sas()) pass whole; BUILT TO FAIL: tests/scenarios/interop/proposal-mismatch.lua
 #     fails exactly points 2 and 6 (the tunnel, and ESP), while its
 #     NO_PROPOSAL_CHOSEN in the IKE_SA_INIT response passes
 #   - the generated ipsec.conf and pluto's log are in the results folder
 #   - bad scenario input, exit 2 at the user's line: an unknown field, a
-#     field pluto cannot honour, a wrong type, a pool on a client; libreswan
-#     missing from the cache names `vpnlab vm prepare`
+#     field pluto cannot honour, a wrong type, a pool on a client, the
+#     userspace data plane, an Ed25519 certificate, a CA without a
+#     certificate; libreswan missing from the cache names `vpnlab vm prepare`
 #   - doctor reports libreswan: fetched (the default cache), or missing with
 #     the hint for an empty --cache
 #
@@ -72,6 +73,12 @@ bad_scenario "a pool on a client" "libreswan on 'client': pool is a gateway fiel
 	'net.nodes.client:libreswan{ psk = "x", remote = "198.51.100.2", pool = "10.9.0.0/24" }'
 bad_scenario "the userspace data plane" "libreswan on 'client': dataplane must be .{1,2}kernel.{1,2} \\(pluto has no userspace ESP\\)" \
 	'net.nodes.client:libreswan{ psk = "x", remote = "198.51.100.2", dataplane = "libipsec" }'
+bad_scenario "an Ed25519 certificate" "libreswan on 'gateway': pluto 4\.10 \(NSS\) does not sign with Ed25519 keys" \
+	'local ca = vpnlab.pki.ca("Lab CA")' \
+	'net.nodes.gateway:libreswan{ ca = ca, cert = ca:issue{ id = "gw.lab", key = "ed25519" } }'
+bad_scenario "a CA without a certificate" "libreswan on 'gateway': ca is the trust anchor for cert = <certificate>: give both" \
+	'local ca = vpnlab.pki.ca("Lab CA")' \
+	'net.nodes.gateway:libreswan{ psk = "x", ca = ca }'
 mkdir -p "$tmp/empty-cache"
 VPNLAB_CACHE=$tmp/empty-cache bad_scenario "libreswan missing from the cache" \
 	"libreswan is not in vpnlab's cache \([^)]*empty-cache/libreswan\): run \`vpnlab vm prepare\`" \

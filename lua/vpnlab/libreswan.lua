@@ -438,15 +438,25 @@ end
 --   #2: "vpnlab"[1] 203.0.113.1, type=ESP, ..., inBytes=252, outBytes=252, ..., lease=10.99.0.1/32
 -- pluto says whether a state is the IKE SA or a child by its name; an
 -- IKEv1 IPsec SA names no parent, so it belongs to the newest ISAKMP SA.
+-- The keys are node:strongswan's where whack says the same thing (state,
+-- ports, SPIs, identities, leased addresses, byte counters, rekey_time in
+-- the scenario's seconds); the negotiated algorithms, reqid and packet
+-- counters are not in whack's status and stay nil. encap and nat_any are
+-- read from the port: 4500 after the float (or with encap = true).
 function Pluto:sas()
   local _, text = self:whack("--status")
   local _, traffic = self:whack("--trafficstatus")
   text = text .. "\n" .. traffic
   write(self.dir .. "/whack-status.txt", text)
   local v = self.spec.version or 2
-  local ikes, by_serial, children = {}, {}, {}
+  local scale = core.info().time_scale
+  local ikes, by_serial, children, ids = {}, {}, {}, {}
   for raw in text:gmatch("[^\n]+") do
     local line = raw:gsub("^%d%d%d ", "")
+    -- A connection (instance) line: left[id,...]...right[id,...]; the ids by instance.
+    local conn, here, there = line:match('^"' .. CONN .. '"(%S-): .-%[([^,%]]*)[,%]].-%.%.%..-%[([^,%]]*)[,%]]')
+    -- strongSwan writes an FQDN identity without libreswan's '@'.
+    if conn then ids[conn] = { (here:gsub("^@", "")), (there:gsub("^@", "")) } end
     local serial, inst, port, st = line:match('^#(%d+): "' .. CONN .. '"(.-):(%d+) (STATE_[%w_]+)')
     if serial then
       local peer = inst:match("(%d+%.%d+%.%d+%.%d+)")
@@ -455,11 +465,18 @@ function Pluto:sas()
         local ch = { serial = tonumber(serial), name = "net", state = cs, mode = (self.spec.mode or "tunnel"):upper(),
                      protocol = "ESP", encap = tonumber(port) == 4500 or self.spec.encap == true,
                      local_ts = { self.spec.local_ts }, remote_ts = { self.spec.remote_ts },
-                     parent = tonumber(line:match("IKE SA #(%d+)")), pluto_state = st }
+                     parent = tonumber(line:match("IKE SA #(%d+)")), pluto_state = st,
+                     bytes_in = 0, bytes_out = 0,
+                     rekey_time = tonumber(line:match("REKEY in (%d+)s")) and
+                                  tonumber(line:match("REKEY in (%d+)s")) / scale }
         children[#children + 1] = ch
         by_serial[ch.serial] = ch
       else
+        local id = ids[inst:match("^(%S*)")] or {}
         local sa = { serial = tonumber(serial), name = CONN, state = ike_state(st), version = v,
+                     local_id = id[1], remote_id = id[2],
+                     rekey_time = tonumber(line:match("REKEY in (%d+)s")) and
+                                  tonumber(line:match("REKEY in (%d+)s")) / scale,
                      remote_host = peer or self.spec.remote, remote_port = tonumber(port),
                      local_host = self.left, local_port = tonumber(port) == 4500 and 4500 or 500,
                      initiator = self.spec.remote ~= nil, nat_any = tonumber(port) == 4500 and not self.spec.encap,

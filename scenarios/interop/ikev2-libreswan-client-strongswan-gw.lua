@@ -34,3 +34,10 @@ wan:never{ ike = "IKE_AUTH", udp = 500 }
 wan:transition({ udp = 500 }, { udp = 4500 })
 wan:seen{ esp = "udp", within = 2 }
 wan:never{ esp = "raw" }
+
+-- sas() has node:strongswan's keys, from pluto's own status.
+sa = client:sas()[1] or { children = {} }
+ch = sa.children[1] or {}
+vpnlab.is(sa.local_id, "client", "libreswan's sas(): its own identity")
+vpnlab.is(sa.remote_id, "gateway", "libreswan's sas(): the gateway's identity")
+vpnlab.ok((ch.bytes_out or 0) > 0 and (ch.bytes_in or 0) > 0, "libreswan's sas(): the ping's bytes both ways")
