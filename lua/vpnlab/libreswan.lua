@@ -7,10 +7,12 @@
 -- cache (<cache>/libreswan/root, see harness/vm/swanfetch.c) and pluto runs
 -- from there with its libraries from the system. From one Lua table the
 -- driver writes ipsec.conf and ipsec.secrets into the node's results folder,
--- makes a per-node NSS database (certutil), starts pluto with a private /run
--- (its control socket there), pluto adds the connection itself, and whack
--- says what is true (the last answer is kept in whack-status.txt). Waits are event-driven: every line pluto logs wakes
--- the wait, and `whack --status` decides.
+-- makes a per-node NSS database (certutil; a certificate and its CA are
+-- imported from vpnlab.pki's PKCS#12 export), starts pluto with a private
+-- /run (its control socket there), pluto adds the connection itself, and
+-- whack says what is true (its last answer is kept in whack-status.txt).
+-- Waits are event-driven: every line pluto logs wakes the wait, and
+-- `whack --status` decides.
 --
 --   local gw = net.nodes.gateway:libreswan{ psk = "s3cret", pool = "10.99.0.0/24",
 --                                           local_ts = "10.1.0.1/32" }
@@ -45,6 +47,11 @@ local UNSUPPORTED = {
   eap = "EAP is not driven here (psk or cert)",
   user = "EAP is not driven here (psk or cert)",
   password = "EAP is not driven here (psk or cert)",
+  eap_users = "EAP is not driven here (psk or cert)",
+  rekey_time = "lifetimes are not driven here (pluto's defaults apply)",
+  life_time = "lifetimes are not driven here (pluto's defaults apply)",
+  reauth = "lifetimes are not driven here (pluto's defaults apply)",
+  on_updown = "pluto's up/down events are not delivered (await and sas() are)",
 }
 
 local FRAGMENTATION = { yes = "yes", no = "no", force = "force" }
@@ -243,6 +250,9 @@ local function ipsec_conf(spec, left, srcip, nickname, updown, scale)
     c[#c + 1] = "  authby=" .. (spec.cert.kind == "rsa2048" and "rsasig" or "ecdsa")
     c[#c + 1] = "  leftcert=" .. nickname
     c[#c + 1] = "  leftsendcert=always"
+    -- The peer's CA is ours: pluto then asks for its certificate (CERTREQ),
+    -- without which strongSwan sends none and the peer cannot be verified.
+    c[#c + 1] = "  rightca=%same"
   else
     c[#c + 1] = "  authby=secret"
   end
