@@ -250,9 +250,11 @@ local function ipsec_conf(spec, left, srcip, nickname, updown, scale)
     c[#c + 1] = "  authby=" .. (spec.cert.kind == "rsa2048" and "rsasig" or "ecdsa")
     c[#c + 1] = "  leftcert=" .. nickname
     c[#c + 1] = "  leftsendcert=always"
-    -- The peer's CA is ours: pluto then asks for its certificate (CERTREQ),
-    -- without which strongSwan sends none and the peer cannot be verified.
-    c[#c + 1] = "  rightca=%same"
+    -- An initiator: the gateway's CA is ours, so pluto asks for its
+    -- certificate (CERTREQ), without which strongSwan sends none. Not on a
+    -- gateway: there pluto 4.10 then wants the client's certificate to name
+    -- its IP address (rightid %any becomes the peer's address).
+    if initiator then c[#c + 1] = "  rightca=%same" end
   else
     c[#c + 1] = "  authby=secret"
   end
