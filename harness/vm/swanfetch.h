@@ -20,6 +20,7 @@
 
 #define SWANFETCH_PACKAGE "libreswan"
 #define SWANFETCH_PLUTO   "usr/libexec/ipsec/pluto"   /* relative to root/ */
+#define SWANFETCH_APT_LISTS "/var/lib/apt/lists"     /* newer than the stamp: ask apt-cache again */
 
 struct swan_pkg {
 	char dir[PATH_MAX];     /* <cache>/libreswan */
@@ -34,10 +35,11 @@ struct swan_pkg {
 int swanfetch_find(const char *cache_root, struct swan_pkg *pkg, char *err, size_t errlen);
 
 /*
-** Fetch (or confirm) the candidate version of libreswan: apt-cache for the
-** version, then, unless the stamp names it already (or force), apt-get
+** Fetch (or confirm) the candidate version of libreswan: a stamp newer than
+** apt's lists is current as it is (no apt call: instant); else apt-cache for
+** the version, then, unless the stamp names it already (or force), apt-get
 ** download and dpkg -x into libreswan.tmp-<pid>, renamed into place, stamp
-** last. Instant when current. progress gets one line, may be NULL. Waits
+** last. progress gets one line, may be NULL. Waits
 ** for its children by PID, as vmprep_run does.
 */
 int swanfetch_run(const char *cache_root, int force, FILE *progress, struct swan_pkg *pkg,
