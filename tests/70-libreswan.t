@@ -12,6 +12,7 @@
 #     field pluto cannot honour, a wrong type, a pool on a client, the
 #     userspace data plane, an Ed25519 certificate, a CA without a
 #     certificate; libreswan missing from the cache names `vpnlab vm prepare`
+#   - vm prepare finds libreswan current and returns at once
 #   - doctor reports libreswan: fetched (the default cache), or missing with
 #     the hint for an empty --cache
 #
@@ -83,6 +84,16 @@ mkdir -p "$tmp/empty-cache"
 VPNLAB_CACHE=$tmp/empty-cache bad_scenario "libreswan missing from the cache" \
 	"libreswan is not in vpnlab's cache \([^)]*empty-cache/libreswan\): run \`vpnlab vm prepare\`" \
 	'net.nodes.gateway:libreswan{ psk = "x" }'
+
+# --- vm prepare: libreswan current, at once ---------------------------------------------------
+start=$(date +%s%N)
+"$VPNLAB" vm prepare >"$tmp/prepare.out" 2>&1
+prc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+is "$prc" 0 "vm prepare: exit 0"
+like "$(cat "$tmp/prepare.out")" "libreswan [0-9][^ ]* is current" "vm prepare: libreswan is current in the cache"
+like "$(cat "$tmp/prepare.out")" "ready: libreswan [0-9][^ ]* in /.*/libreswan$" "vm prepare: it says where"
+ok $(( ms > 2000 )) "vm prepare: kernel and libreswan current in ${ms} ms (under 2 s)"
 
 # --- doctor ---------------------------------------------------------------------------------
 "$VPNLAB" doctor >"$tmp/doctor.out" 2>&1
