@@ -385,7 +385,9 @@ local function start(node, spec)
   -- secrets: that line is its last word of the start.
   self:_wait_log("loading secrets from", 10)
   if not self:logged('"' .. CONN .. '": added IKEv%d connection') then
-    fail(node.name, "pluto did not add the connection (see %s/pluto.log)", dir)
+    local why
+    for i = 1, proc:count() do why = why or proc:line(i):match("failed to add connection: (.*)") end
+    fail(node.name, "pluto did not add the connection%s (see %s/pluto.log)", why and (": " .. why) or "", dir)
   end
   return self
 end
@@ -407,7 +409,7 @@ function Pluto:_wait_log(text, seconds)
   end
 end
 
-function Pluto:whack(...)
+function Pluto:_whack(...)
   local argv = { self.exec .. "/whack", "--ctlsocket", self.ctl, ... }
   local p, err = core.spawn(false, { argv = argv })
   if not p then core.raise(err) end
@@ -417,12 +419,12 @@ end
 
 -- Start the tunnel (returns at once; use await to wait for the outcome).
 function Pluto:initiate()
-  local status, out = self:whack("--name", CONN, "--initiate", "--asynchronous")
+  local status, out = self:_whack("--name", CONN, "--initiate", "--asynchronous")
   if status ~= 0 then fail(self.node.name, "whack --initiate: %s", out:gsub("\n", " ")) end
 end
 
 function Pluto:terminate()
-  local status, out = self:whack("--name", CONN, "--terminate")
+  local status, out = self:_whack("--name", CONN, "--terminate")
   if status ~= 0 then fail(self.node.name, "whack --terminate: %s", out:gsub("\n", " ")) end
 end
 
@@ -456,8 +458,8 @@ end
 -- counters are not in whack's status and stay nil. encap and nat_any are
 -- read from the port: 4500 after the float (or with encap = true).
 function Pluto:sas()
-  local _, text = self:whack("--status")
-  local _, traffic = self:whack("--trafficstatus")
+  local _, text = self:_whack("--status")
+  local _, traffic = self:_whack("--trafficstatus")
   text = text .. "\n" .. traffic
   write(self.dir .. "/whack-status.txt", text)
   local v = self.spec.version or 2
