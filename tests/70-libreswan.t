@@ -84,6 +84,12 @@ mkdir -p "$tmp/empty-cache"
 VPNLAB_CACHE=$tmp/empty-cache bad_scenario "libreswan missing from the cache" \
 	"libreswan is not in vpnlab's cache \([^)]*empty-cache/libreswan\): run \`vpnlab vm prepare\`" \
 	'net.nodes.gateway:libreswan{ psk = "x" }'
+# --cache reaches the driver too (the runner hands it on as VPNLAB_CACHE, to the VM's guest in its arguments)
+printf '%s\n' 'local net = vpnlab.start("direct")' 'net.nodes.gateway:libreswan{ psk = "x" }' >"$tmp/bad-scenario.lua"
+"$VPNLAB" run --backend host --cache "$tmp/empty-cache" --results "$tmp/res-bad" "$tmp/bad-scenario.lua" >"$tmp/bad-s.out" 2>"$tmp/bad-s.err"
+is "$?" 2 "--cache EMPTY: exit 2"
+like "$(sed -n 's/^      error: "\(.*\)"$/\1/p' "$tmp/bad-s.out" | head -n 1)" \
+	"libreswan is not in vpnlab's cache \([^)]*empty-cache/libreswan\)" "--cache EMPTY: the driver looks in that cache, not the default"
 
 # --- vm prepare: libreswan current, at once ---------------------------------------------------
 start=$(date +%s%N)

@@ -62,6 +62,8 @@ void guest_main(const char *argsfile)
 		power_off();
 	}
 	set_clock(a.clock);
+	if (a.cache[0])
+		setenv("VPNLAB_CACHE", a.cache, 1);   /* where the libreswan driver finds pluto */
 	mkdir("/run/vpnlab", 0700);
 	snprintf(path, sizeof(path), "%s/" GUEST_TAP, a.results);
 	tap = fopen(path, "we");

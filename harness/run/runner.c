@@ -276,12 +276,17 @@ static void run_queue(struct runner *rn, const struct runner_opts *o, const stru
 {
 	struct vm_result vr;
 	int kvm = vmcache_kvm_usable();
+	char root[PATH_MAX], cache[PATH_MAX], err[256];
 	struct vm_run_opts vo = {
 		.img = img, .run_dir = rn->results, .files = q->files, .nfiles = q->n,
 		.offset = rn->top.count, .kvm = kvm, .time_scale = vm_time_scale(kvm),
 		.timeout = o->vm_timeout, .scenario_timeout = rn->timeout, .jobs = o->jobs, .loop = &rn->loop,
 		.out = rn->top.out,
 	};
+
+	if (vmcache_root(o->cache_root, root, sizeof(root), err, sizeof(err)) == 0 &&
+	    realpath(root, cache) != NULL)
+		vo.cache_root = cache;
 
 	tap_comment(&rn->top, "vm: %d scenario%s for the VM%s: booting %s (%s, %s)", q->n,
 	            q->n == 1 ? "" : "s", strcmp(o->backend, "vm") ? " (the host kernel lacks what they need)" : "",
@@ -459,6 +464,12 @@ int runner_main(const struct runner_opts *o)
 	}
 	if (make_results_dir(o->results_root, results, sizeof(results)) < 0)
 		return RUNNER_EXIT_ERROR;
+	/* --cache reaches the drivers that use the cache (libreswan) as the guest's does: VPNLAB_CACHE. */
+	if (o->cache_root != NULL) {
+		char cache[PATH_MAX];
+		if (realpath(o->cache_root, cache) != NULL)
+			setenv("VPNLAB_CACHE", cache, 1);
+	}
 	if (isolate_enter(err, sizeof(err)) < 0 || netns_init(err, sizeof(err)) < 0) {
 		fprintf(stderr, "vpnlab: %s\n", err);
 		return RUNNER_EXIT_ERROR;

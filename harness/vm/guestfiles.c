@@ -30,6 +30,8 @@ static int parse_line(struct guest_args *a, const char *key, const char *value)
 		return snprintf(a->results, sizeof(a->results), "%s", value) < (int)sizeof(a->results) ? 0 : -1;
 	if (!strcmp(key, "accel"))
 		return snprintf(a->accel, sizeof(a->accel), "%s", value) < (int)sizeof(a->accel) ? 0 : -1;
+	if (!strcmp(key, "cache"))
+		return value[0] == '/' && snprintf(a->cache, sizeof(a->cache), "%s", value) < (int)sizeof(a->cache) ? 0 : -1;
 	if (!strcmp(key, "file"))
 		return value[0] == '/' ? add_file(a, value) : -1;
 	if (!strcmp(key, "offset")) {
@@ -124,6 +126,8 @@ int guest_args_write(const char *path, const struct guest_args *a, char *err, si
 		fprintf(f, "timeout %g\n", a->timeout);
 	if (a->jobs > 1)
 		fprintf(f, "jobs %d\n", a->jobs);
+	if (a->cache[0])
+		fprintf(f, "cache %s\n", a->cache);
 	for (int i = 0; i < a->nfiles; i++)
 		fprintf(f, "file %s\n", a->files[i]);
 	if (fclose(f) != 0) {

@@ -14,6 +14,8 @@
 **   jobs N           scenarios at once (-j), default 1
 **   clock SECONDS    the host's wall clock at launch (the guest has no RTC)
 **   accel NAME       kvm or tcg, for the TAP header
+**   cache DIR        vpnlab's cache, the host's path (libreswan's pluto lives there);
+**                    the guest has no environment to find it in
 **   file PATH        a scenario, absolute; repeated, in order
 */
 #ifndef VPNLAB_GUESTFILES_H
@@ -35,6 +37,7 @@ struct guest_args {
 	int jobs;
 	double clock;
 	char accel[16];
+	char cache[PATH_MAX];       /* "" when the host named none */
 	char **files;
 	int nfiles;
 };

@@ -149,6 +149,8 @@ static int write_args(const struct vm_run_opts *o, char *err, size_t errlen)
 	clock_gettime(CLOCK_REALTIME, &now);
 	a.clock = (double)now.tv_sec + now.tv_nsec / 1e9;
 	snprintf(a.accel, sizeof(a.accel), "%s", o->kvm ? "kvm" : "tcg");
+	if (o->cache_root != NULL && o->cache_root[0] == '/' && strchr(o->cache_root, '\n') == NULL)
+		snprintf(a.cache, sizeof(a.cache), "%s", o->cache_root);
 	a.files = o->files;
 	a.nfiles = o->nfiles;
 	snprintf(path, sizeof(path), "%s/" GUEST_ARGS, o->run_dir);

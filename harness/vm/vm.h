@@ -29,6 +29,7 @@ struct vm_run_opts {
 	double timeout;             /* seconds for the whole VM run; 0: 120 s + each scenario's limit, scaled */
 	double scenario_timeout;    /* each scenario's time limit (scenario seconds), handed to the guest */
 	int jobs;                   /* scenarios at once in the guest (-j) */
+	const char *cache_root;     /* vpnlab's cache, absolute, handed to the guest; may be NULL */
 	struct loop *loop;
 	FILE *out;                  /* where the guest's TAP lines go */
 };

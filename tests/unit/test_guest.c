@@ -32,6 +32,7 @@ static void test_round_trip(void)
 	snprintf(a.cwd, sizeof(a.cwd), "/work/main");
 	snprintf(a.results, sizeof(a.results), "/tmp/r,1/run");
 	snprintf(a.accel, sizeof(a.accel), "tcg");
+	snprintf(a.cache, sizeof(a.cache), "/root/.cache/vpnlab");
 	snprintf(path, sizeof(path), "%s/args", dir);
 	is_int(guest_args_write(path, &a, err, sizeof(err)), 0, "args: written");
 	is_int(guest_args_read(path, &b, err, sizeof(err)), 0, "args: read back");
@@ -42,6 +43,7 @@ static void test_round_trip(void)
 	ok(b.timeout == 12.5, "args: the scenarios' time limit");
 	ok(b.clock > 1763700000.2 && b.clock < 1763700000.3, "args: clock");
 	is_str(b.accel, "tcg", "args: accel");
+	is_str(b.cache, "/root/.cache/vpnlab", "args: the cache (the guest has no environment to find it)");
 	is_int(b.nfiles, 2, "args: two files");
 	is_str(b.nfiles > 0 ? b.files[0] : NULL, "/work/a b.lua", "args: a path with a space survives");
 	is_str(b.nfiles > 1 ? b.files[1] : NULL, "/x/y.lua", "args: files keep their order");
@@ -85,6 +87,7 @@ static void test_read_refuses(void)
 
 	bad("cwd /\nresults /r\nbogus 1\n", "bad:3: bad line", "read: an unknown key");
 	bad("cwd /\nresults /r\nfile relative.lua\n", "bad:3:", "read: a relative scenario");
+	bad("cwd /\nresults /r\ncache relative\n", "bad:3:", "read: a relative cache");
 	bad("cwd /\nresults /r\noffset -1\n", "bad:3:", "read: a negative offset");
 	bad("cwd /\nresults /r\ntime_scale 0\n", "bad:3:", "read: a zero time scale");
 	bad("cwd /\nresults /r\ntime_scale 4x\n", "bad:3:", "read: trailing junk in a number");
