@@ -21,6 +21,13 @@
 --
 -- The fields are node:strongswan's where they mean the same thing; a field
 -- pluto cannot honour raises at the user's line. Kernel data plane only.
+-- One field is pluto's own:
+--   virtual_private = "192.168.0.0/16,10.0.0.0/8"   (a gateway, IKEv1)
+--     the private networks a client behind a NAT may name as its own address
+--     in quick mode (config setup virtual-private=%v4:..., and rightsubnet=
+--     vhost:%priv when remote_ts is not given): strongSwan's IKEv1 client
+--     without mode config proposes its LAN address, which pluto otherwise
+--     refuses (INVALID_ID_INFORMATION) since it is not the NAT's address.
 
 local core = require("vpnlab.core")
 local daemon = require("vpnlab.daemon")
@@ -37,6 +44,7 @@ local FIELDS = {
   keep_alive = "any", encap = "boolean", mode = "string", proposals = "string",
   esp_proposals = "string", retransmit = "table", aggressive = "boolean", dpd = "number",
   mobike = "boolean", fragmentation = "any", dataplane = "string", cert = "table", ca = "table",
+  virtual_private = "string",
 }
 
 -- node:strongswan fields pluto has no equivalent for, and why.
@@ -108,6 +116,15 @@ local function check_spec(node, spec)
   if spec.aggressive and v ~= 1 then fail(node, "aggressive = true is IKEv1: give version = 1") end
   if spec.pool and spec.remote then fail(node, "pool is a gateway field (a node without remote)") end
   if spec.vip and not spec.remote then fail(node, "vip is a client field: give remote = \"<gateway>\" too") end
+  if spec.virtual_private then
+    if spec.remote then fail(node, "virtual_private is a gateway field (a node without remote)") end
+    if v ~= 1 then fail(node, "virtual_private is IKEv1 (pluto's vhost:): give version = 1") end
+    for cidr in (spec.virtual_private .. ","):gmatch("([^,]*),") do
+      if not cidr:match("^%d+%.%d+%.%d+%.%d+/%d+$") then
+        fail(node, "virtual_private must be IPv4 CIDRs separated by commas, not \"%s\"", spec.virtual_private)
+      end
+    end
+  end
   if spec.pool and not spec.pool:match("^%d+%.%d+%.%d+%.%d+/%d+$") then
     fail(node, "pool must be an IPv4 CIDR such as \"10.99.0.0/24\", not \"%s\"", spec.pool)
   end
@@ -225,6 +242,9 @@ local function ipsec_conf(spec, left, srcip, nickname, updown, scale)
     "  uniqueids=no",
     -- Debian's pluto drops IKEv1 unless told otherwise.
     "  ikev1-policy=accept",
+  }
+  if spec.virtual_private then c[#c + 1] = "  virtual-private=%v4:" .. spec.virtual_private:gsub(",", ",%%v4:") end
+  for _, l in ipairs({
     "conn " .. CONN,
     "  auto=add",
     "  ikev2=" .. (v == 2 and "yes" or "no"),
@@ -241,7 +261,7 @@ local function ipsec_conf(spec, left, srcip, nickname, updown, scale)
     string.format("  retransmit-interval=%d", math.floor((rt.timeout or 1.0) * scale * 1000 + 0.5)),
     string.format("  retransmit-timeout=%d", math.max(1, math.floor(
       (rt.timeout or 1.0) * scale * ((rt.base or 1.5) ^ ((rt.tries or 3) + 1) - 1) / ((rt.base or 1.5) - 1) + 0.5))),
-  }
+  }) do c[#c + 1] = l end
   -- A certificate: its key and the CA are in the node's NSS database. pluto
   -- 4.10 must be told the key's kind: its default (rsasig,ecdsa) looks for
   -- an RSA key first and signs nothing a peer accepts with an ECDSA one.
@@ -267,7 +287,11 @@ local function ipsec_conf(spec, left, srcip, nickname, updown, scale)
                                      or spec.esp_proposals:find("curve") or spec.esp_proposals:find("dh"))
   c[#c + 1] = "  pfs=" .. (dh and "yes" or "no")
   if spec.local_ts then c[#c + 1] = "  leftsubnet=" .. spec.local_ts end
-  if spec.remote_ts then c[#c + 1] = "  rightsubnet=" .. spec.remote_ts end
+  if spec.remote_ts then
+    c[#c + 1] = "  rightsubnet=" .. spec.remote_ts
+  elseif spec.virtual_private then
+    c[#c + 1] = "  rightsubnet=vhost:%priv"
+  end
   if spec.keep_alive == false or spec.keep_alive == 0 then c[#c + 1] = "  nat-keepalive=no" end
   local fr = spec.fragmentation
   if fr ~= nil then c[#c + 1] = "  fragmentation=" .. (fr == true and "yes" or fr == false and "no" or fr) end
