@@ -26,8 +26,10 @@
 --     the private networks a client behind a NAT may name as its own address
 --     in quick mode (config setup virtual-private=%v4:..., and rightsubnet=
 --     vhost:%priv when remote_ts is not given): strongSwan's IKEv1 client
---     without mode config proposes its LAN address, which pluto otherwise
---     refuses (INVALID_ID_INFORMATION) since it is not the NAT's address.
+--     without mode config proposes its LAN address. Without this pluto 4.10
+--     still answers quick mode but installs its SA for the NAT's outside
+--     address ("them: 203.0.113.1", no subnet): the tunnel comes up, and the
+--     client's packets arrive (ESP in) and are dropped by the policy check.
 
 local core = require("vpnlab.core")
 local daemon = require("vpnlab.daemon")

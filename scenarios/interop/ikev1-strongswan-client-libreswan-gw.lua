@@ -4,7 +4,8 @@
 -- travels inside UDP 4500. No mode config (pluto 4.10's reply breaks
 -- strongSwan's IKEv1 parser: tests/scenarios/interop/ikev1-modecfg-split.lua):
 -- the client proposes its own LAN address, which the gateway accepts as a
--- private address behind the NAT (virtual_private: pluto's vhost:%priv).
+-- private address behind the NAT (virtual_private: pluto's vhost:%priv;
+-- without it pluto's SA is for the NAT's address and the ping fails).
 vpnlab.requires{ "esp" }   -- the kernel data plane (the vm backend on a host without it)
 vpnlab.tags{ "interop", "libreswan", "ikev1" }
 
