@@ -6,12 +6,16 @@
 #     the home NAT: the float to udp/4500, ESP in UDP and never raw, a ping
 #     through the tunnel; libreswan's sas()) pass whole; BUILT TO FAIL: tests/scenarios/interop/proposal-mismatch.lua
 #     fails exactly points 2 and 6 (the tunnel, and ESP), while its
-#     NO_PROPOSAL_CHOSEN in the IKE_SA_INIT response passes
+#     NO_PROPOSAL_CHOSEN in the IKE_SA_INIT response passes; BUILT TO FAIL:
+#     tests/scenarios/interop/ikev1-modecfg-split.lua (IKEv1 mode config,
+#     strongSwan client, libreswan gateway) fails exactly points 4 and 8 (the
+#     tunnel, ESP), while the client's log line about the malformed
+#     CONFIGURATION_ATTRIBUTE_V1 list and the IKEv1 exchanges on the wire pass
 #   - the generated ipsec.conf and pluto's log are in the results folder
 #   - bad scenario input, exit 2 at the user's line: an unknown field, a
 #     field pluto cannot honour, a wrong type, a pool on a client, the
 #     userspace data plane, an Ed25519 certificate, a CA without a
-#     certificate; libreswan missing from the cache names `vpnlab vm prepare`
+#     certificate; virtual_private on a client or with IKEv2; libreswan missing from the cache names `vpnlab vm prepare`
 #   - vm prepare finds libreswan current and returns at once
 #   - doctor reports libreswan: fetched (the default cache), or missing with
 #     the hint for an empty --cache
@@ -45,6 +49,17 @@ like "$(echo "$mismatch" | grep '^    ok 1 ')" "NO_PROPOSAL_CHOSEN" \
 	"proposal-mismatch: the IKE_SA_INIT response with NO_PROPOSAL_CHOSEN is seen on the wire"
 like "$(echo "$mismatch" | grep '^    ok 3 ')" "logged the notify" "proposal-mismatch: pluto logged it"
 like "$(echo "$mismatch" | grep '^    ok 5 ')" "nothing floats to udp/4500" "proposal-mismatch: no float without an IKE SA"
+modecfg=$(sed -n '/^# Subtest: tests\/scenarios\/interop\/ikev1-modecfg-split.lua/,/^\(not \)\?ok [0-9]* - /p' "$tmp/vm.out")
+is "$(echo "$modecfg" | grep '^    not ok' | awk '{ print $3 }' | tr '\n' ' ')" "4 8 " \
+	"ikev1-modecfg-split: exactly points 4 and 8 fail (BUILT TO FAIL)"
+like "$(echo "$modecfg" | grep '^    ok 5 ')" "malformed CONFIGURATION_ATTRIBUTE_V1" \
+	"ikev1-modecfg-split: strongSwan logged the malformed CONFIGURATION_ATTRIBUTE_V1 list"
+like "$(echo "$modecfg" | grep '^    ok 2 ')" "ModeCfg reply, a TRANSACTION on udp/4500" \
+	"ikev1-modecfg-split: the gateway's ModeCfg reply is on the wire, after the float"
+like "$(echo "$modecfg" | grep '^    ok 7 ')" "no quick mode follows" "ikev1-modecfg-split: no quick mode"
+res=$(sed -n 's/^# results: \(.*ikev1-strongswan-client-libreswan-gw\)$/\1/p' "$tmp/vm.out")
+like "$(cat "$res/gateway/ipsec.conf" 2>/dev/null | tr '\n' ' ')" "virtual-private=%v4:192\.168\.0\.0/16 .*rightsubnet=vhost:%priv" \
+	"virtual_private: the gateway's ipsec.conf has virtual-private and rightsubnet=vhost:%priv"
 
 res=$(sed -n 's/^# results: \(.*ikev2-strongswan-client-libreswan-gw\)$/\1/p' "$tmp/vm.out")
 like "$(cat "$res/gateway/ipsec.conf" 2>/dev/null)" "rightaddresspool=10\.99\.0\.1-10\.99\.0\.254" \
@@ -80,6 +95,10 @@ bad_scenario "an Ed25519 certificate" "libreswan on 'gateway': pluto 4\.10 \(NSS
 bad_scenario "a CA without a certificate" "libreswan on 'gateway': ca is the trust anchor for cert = <certificate>: give both" \
 	'local ca = vpnlab.pki.ca("Lab CA")' \
 	'net.nodes.gateway:libreswan{ psk = "x", ca = ca }'
+bad_scenario "virtual_private on a client" "libreswan on 'client': virtual_private is a gateway field" \
+	'net.nodes.client:libreswan{ psk = "x", version = 1, remote = "198.51.100.2", virtual_private = "192.168.0.0/16" }'
+bad_scenario "virtual_private with IKEv2" "libreswan on 'gateway': virtual_private is IKEv1 \(pluto's vhost:\): give version = 1" \
+	'net.nodes.gateway:libreswan{ psk = "x", virtual_private = "192.168.0.0/16" }'
 mkdir -p "$tmp/empty-cache"
 VPNLAB_CACHE=$tmp/empty-cache bad_scenario "libreswan missing from the cache" \
 	"libreswan is not in vpnlab's cache \([^)]*empty-cache/libreswan\): run \`vpnlab vm prepare\`" \
