@@ -821,7 +821,11 @@ struct ex_trans {
 /*
 ** One pass over the window. A packet matching both filters counts as both
 ** (the `from` then the `to`), so it alone never breaks the rule; only a `from`
-** strictly after the first `to` is "seen again".
+** strictly after the first `to` is "seen again", and strictly means a later
+** capture time: packets with the same timestamp have no order to judge (two
+** links' captures drained in either order; the VM's clock is the 4 ms
+** jiffies clock, since its TSC is marked unstable under emulation), so a tie
+** is never "after", nor "before any from".
 */
 static void ex_trans_scan(const struct expect_ctx *c, const struct pkt_filter *from,
                           const struct pkt_filter *to, struct ex_trans *x)
@@ -838,7 +842,8 @@ static void ex_trans_scan(const struct expect_ctx *c, const struct pkt_filter *f
 			x->nfrom++;
 			if (x->first_from == SIZE_MAX)
 				x->first_from = i;
-			else if (x->first_to != SIZE_MAX && x->from_again == SIZE_MAX)
+			else if (x->first_to != SIZE_MAX && x->from_again == SIZE_MAX &&
+			         c->tl->p[i].t > c->tl->p[x->first_to].t)
 				x->from_again = i;
 		}
 		if (mt) {
@@ -850,13 +855,13 @@ static void ex_trans_scan(const struct expect_ctx *c, const struct pkt_filter *f
 }
 
 /* Which rule broke (NULL: none), with the packet lines that show it. */
-static const char *ex_trans_rule(const struct ex_trans *x)
+static const char *ex_trans_rule(const struct expect_ctx *c, const struct ex_trans *x)
 {
 	if (x->first_from == SIZE_MAX)
 		return "from never seen";
 	if (x->first_to == SIZE_MAX)
 		return "to never seen";
-	if (x->first_to < x->first_from)
+	if (x->first_to < x->first_from && c->tl->p[x->first_to].t < c->tl->p[x->first_from].t)
 		return "to seen before any from";
 	if (x->from_again != SIZE_MAX)
 		return "from seen again after to";
@@ -892,7 +897,7 @@ int expect_transition(const struct expect_ctx *c, const struct pkt_filter *from,
 
 	ex_begin(r);
 	ex_trans_scan(c, from, to, &x);
-	rule = ex_trans_rule(&x);
+	rule = ex_trans_rule(c, &x);
 	if (!rule) {
 		r->pass = 1;
 		return 0;

@@ -1112,6 +1112,30 @@ static void test_transition_order(void)
 {
 	struct trans_case k;
 
+	/*
+	** Ties: the same capture time has no order (two links drained in either
+	** order; the VM's 4 ms jiffies clock), so a tie is neither "after" nor "before".
+	*/
+	trans_begin(&k, 0);
+	add(&k.tl, mk_ike(1, WAN, 2, 34, 1, 0), 1);
+	add(&k.tl, mk_ike_natt(2, WAN, 35, 1, 0), 2);
+	add(&k.tl, mk_ike(2, WAN, 2, 34, 0, 1), 3);    /* a 500 answer stamped the same as the first 4500 */
+	expect_transition(&k.c, &k.from, &k.to, &k.r);
+	ok(k.r.pass, "transition: a from at the very time of the first to is not after it");
+	expect_result_free(&k.r);
+	add(&k.tl, mk_ike(3, WAN, 2, 34, 0, 1), 4);    /* one strictly later is */
+	expect_transition(&k.c, &k.from, &k.to, &k.r);
+	ok(!k.r.pass && has(k.r.diag, "(frame 4)\"\n  t: 3.000000\n"),
+	   "transition: a from strictly later than the first to still fails it");
+	trans_end(&k);
+
+	trans_begin(&k, 0);
+	add(&k.tl, mk_ike_natt(1, WAN, 35, 1, 0), 1);   /* the to drained first ... */
+	add(&k.tl, mk_ike(1, LAN, 2, 34, 1, 0), 2);     /* ... the from at the same time */
+	expect_transition(&k.c, &k.from, &k.to, &k.r);
+	ok(k.r.pass, "transition: a to tied with the first from is not before it");
+	trans_end(&k);
+
 	trans_begin(&k, 1);   /* interleaved: from, to, from, to */
 	add(&k.tl, mk_ike(1, WAN, 2, 34, 1, 0), 1);
 	add(&k.tl, mk_esp_udp(2, WAN, 1, 1), 2);
