@@ -12,4 +12,24 @@ function M.logged(proc, pattern)
   return false
 end
 
+-- The state an IKE daemon's await compares, from its sas() (the keys of
+-- vici_sa.lua, which the libreswan driver fills too): "established" (an IKE SA
+-- up with an installed child), "ike-established", "connecting", or "down".
+M.SA_STATES = { established = true, ["ike-established"] = true, connecting = true, down = true }
+
+function M.sa_state(sas)
+  local best = "down"
+  for _, sa in ipairs(sas) do
+    if sa.state == "ESTABLISHED" then
+      for _, ch in ipairs(sa.children) do
+        if ch.state == "INSTALLED" then return "established" end
+      end
+      best = "ike-established"
+    elseif best == "down" then
+      best = "connecting"
+    end
+  end
+  return best
+end
+
 return M

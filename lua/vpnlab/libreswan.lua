@@ -553,26 +553,13 @@ end
 
 function Pluto:state()
   local sas = self:sas()
-  local best = "down"
-  for _, sa in ipairs(sas) do
-    if sa.state == "ESTABLISHED" then
-      for _, ch in ipairs(sa.children) do
-        if ch.state == "INSTALLED" then return "established", sas end
-      end
-      best = "ike-established"
-    elseif best == "down" then
-      best = "connecting"
-    end
-  end
-  return best, sas
+  return daemon.sa_state(sas), sas
 end
-
-local STATES = { established = true, ["ike-established"] = true, connecting = true, down = true }
 
 -- Wait until the SA reaches state or seconds pass. Every line pluto logs wakes
 -- the wait; `whack --status` decides. Returns true/false.
 function Pluto:await(state, seconds)
-  if not STATES[state] then
+  if not daemon.SA_STATES[state] then
     core.raise("await: unknown state '" .. tostring(state) .. "' (established, ike-established, connecting, down)")
   end
   local deadline = core.now() + (seconds or 10)

@@ -389,21 +389,8 @@ end
 -- "ike-established", "connecting", or "down" (no SA).
 function Charon:state()
   local sas = self:sas()
-  local best = "down"
-  for _, sa in ipairs(sas) do
-    if sa.state == "ESTABLISHED" then
-      for _, ch in ipairs(sa.children) do
-        if ch.state == "INSTALLED" then return "established", sas end
-      end
-      best = "ike-established"
-    elseif best == "down" then
-      best = "connecting"
-    end
-  end
-  return best, sas
+  return daemon.sa_state(sas), sas
 end
-
-local STATES = { established = true, ["ike-established"] = true, connecting = true, down = true }
 
 -- Events from charon, in arrival order: each is logged (events()) and an
 -- up/down one goes to on_updown. Lua runs one thing at a time, so the
@@ -477,7 +464,7 @@ end
 -- "ike-down") waits for the next such event instead and returns it.
 function Charon:await(state, seconds)
   if vici_sa.KINDS[state] then return self:_await_event(state, seconds) end
-  if not STATES[state] then
+  if not daemon.SA_STATES[state] then
     core.raise("await: unknown state '" .. tostring(state) .. "' (established, ike-established, connecting, down;"
                .. " or an event: child-up, child-down, child-rekey, ike-rekey, ike-up, ike-down)")
   end
