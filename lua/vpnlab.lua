@@ -6,6 +6,7 @@
 local core = require("vpnlab.core")
 local topology = require("vpnlab.topology")
 local middlebox = require("vpnlab.middlebox")
+local points = require("vpnlab.points")
 
 local vpnlab = { core = core }
 
@@ -70,22 +71,9 @@ end
 
 -- Test points of the scenario's own --------------------------------------
 
-function vpnlab.ok(cond, desc)
-  local diag
-  if not cond then diag = core.yaml("at", (core.where():gsub(": $", ""))) end
-  return core.point(cond and true or false, desc or "ok", diag)
-end
-
--- Equality with a diagnostic that shows both values.
-function vpnlab.is(got, want, desc)
-  local pass = got == want
-  local diag
-  if not pass then
-    diag = core.yaml("at", (core.where():gsub(": $", ""))) .. core.yaml("got", tostring(got))
-           .. core.yaml("expected", tostring(want))
-  end
-  return core.point(pass, desc or "is", diag)
-end
+-- vpnlab.ok(cond, desc) and vpnlab.is(got, want, desc) (vpnlab/points.lua).
+vpnlab.ok = points.ok
+vpnlab.is = points.is
 
 -- The kernel features a scenario needs, by name: esp, ah, l2tp, ppp, netem,
 -- userns, nftables. Call it at the top: where this kernel lacks one, the

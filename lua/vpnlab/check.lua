@@ -20,6 +20,7 @@
 
 local core = require("vpnlab.core")
 local sandbox = require("vpnlab.sandbox")
+local points = require("vpnlab.points")
 
 local M = {}
 
@@ -97,20 +98,8 @@ local function api(check_path, pcap, names)
     vpnlab[kind] = function(...) return vpnlab.capture[kind](vpnlab.capture, ...) end
   end
 
-  function vpnlab.ok(cond, desc)
-    local diag
-    if not cond then diag = core.yaml("at", (core.where():gsub(": $", ""))) end
-    return core.point(cond and true or false, desc or "ok", diag)
-  end
-  function vpnlab.is(got, want, desc)
-    local pass = got == want
-    local diag
-    if not pass then
-      diag = core.yaml("at", (core.where():gsub(": $", ""))) .. core.yaml("got", tostring(got))
-             .. core.yaml("expected", tostring(want))
-    end
-    return core.point(pass, desc or "is", diag)
-  end
+  vpnlab.ok = points.ok
+  vpnlab.is = points.is
   function vpnlab.comment(text) core.comment(text) end
   function vpnlab.skip(desc, reason) core.skip(desc, reason) end
   function vpnlab.read(path)
